@@ -1,0 +1,364 @@
+"""Activation functions (section 3), fused losses, and the fused layer primitives.
+
+Each function here is one primitive with a hand-derived VJP, chosen because it is faster or more stable than
+composing smaller ops; each derivation is written beside it in the notes' symbols.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from .tensor import Tensor, as_tensor
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+# ----- activations (section 3) -------------------------------------------------------------------------------
+def _sigmoid_array(z: np.ndarray) -> np.ndarray:
+    # sigma(z) = 1 / (1 + e^-z), computed through e^-|z| so that no exponent overflows for large |z|.
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1, e) / (1 + e)
+
+
+def sigmoid(x: Any) -> Tensor:
+    """sigma(x) = 1 / (1 + e^-x), into (0, 1). d(sigma)/dx = sigma (1 - sigma), from the saved output."""
+    x = as_tensor(x)
+    out = _sigmoid_array(x.data)
+    return Tensor._from_op(out, (x,), lambda g: (g * out * (1 - out),))
+
+
+def tanh(x: Any) -> Tensor:
+    """tanh(x), into (-1, 1), zero-centred. d(tanh)/dx = 1 - tanh^2."""
+    x = as_tensor(x)
+    out = np.tanh(x.data)
+    return Tensor._from_op(out, (x,), lambda g: (g * (1 - out * out),))
+
+
+def relu(x: Any) -> Tensor:
+    """ReLU(x) = max(0, x). ReLU'(x) = 1 for x > 0, else 0 (the 'dying ReLU' side)."""
+    x = as_tensor(x)
+    out = np.maximum(x.data, 0)
+    return Tensor._from_op(out, (x,), lambda g: (g * (x.data > 0),))
+
+
+def leaky_relu(x: Any, alpha: float = 0.2) -> Tensor:
+    """x for x > 0, alpha x otherwise (Keras's string 'leaky_relu' uses alpha = 0.2). Derivative 1 or alpha."""
+    x = as_tensor(x)
+    positive = x.data > 0
+    slope = np.where(positive, 1, alpha).astype(x.dtype)
+    out = x.data * slope
+    return Tensor._from_op(out, (x,), lambda g: (g * slope,))
+
+
+def linear(x: Any) -> Tensor:
+    """The identity activation, f(x) = x (Keras's 'linear')."""
+    return as_tensor(x)
+
+
+def step(x: Any) -> Tensor:
+    """The perceptron's Heaviside step: 1 where x > 0, else 0. Its derivative is 0 everywhere it exists, so
+    no gradient flows back through it (which is why the perceptron cannot be trained by back propagation)."""
+    x = as_tensor(x)
+    out = (x.data > 0).astype(x.dtype if x.dtype.kind == "f" else np.float32)
+    return Tensor._from_op(out, (x,), lambda g: (np.zeros(x.shape, dtype=x.dtype),))
+
+
+def _softmax_array(z: np.ndarray, axis: int) -> np.ndarray:
+    # Subtracting the max changes nothing (it cancels in the ratio) and keeps every exponent <= 0.
+    e = np.exp(z - z.max(axis=axis, keepdims=True))
+    e /= e.sum(axis=axis, keepdims=True)
+    return e
+
+
+def softmax(x: Any, axis: int = -1, temperature: float = 1.0) -> Tensor:
+    """sigma(z)_i = e^(z_i/T) / sum_j e^(z_j/T): a probability distribution over ``axis``.
+
+    Temperature T -> infinity flattens it towards uniform; T -> 0 sharpens it towards one-hot.
+    Jacobian: d(sigma_i)/d(z_j) = sigma_i (delta_ij - sigma_j) / T, so the VJP is
+    dL/dz = sigma * (g - sum_j g_j sigma_j) / T.
+    """
+    x = as_tensor(x)
+    if not temperature > 0:
+        raise ValueError(f"softmax: temperature must be positive; received {temperature}")
+    z = x.data if temperature == 1.0 else x.data / np.asarray(temperature, dtype=x.dtype)
+    s = _softmax_array(z, axis)
+
+    def vjp(g):
+        grad = s * (g - (g * s).sum(axis=axis, keepdims=True))
+        return (grad if temperature == 1.0 else grad / np.asarray(temperature, dtype=grad.dtype),)
+
+    return Tensor._from_op(s, (x,), vjp)
+
+
+def log_softmax(x: Any, axis: int = -1) -> Tensor:
+    """log sigma(z)_i = z_i - log sum_j e^(z_j), computed stably. VJP: g - sigma * sum_j g_j."""
+    x = as_tensor(x)
+    shifted = x.data - x.data.max(axis=axis, keepdims=True)
+    out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+    def vjp(g):
+        return (g - np.exp(out) * g.sum(axis=axis, keepdims=True),)
+
+    return Tensor._from_op(out, (x,), vjp)
+
+
+# ----- fused losses ------------------------------------------------------------------------------------------
+def _reduce(per_sample: np.ndarray, reduction: str) -> tuple[np.ndarray, float]:
+    """The reduced loss and the factor that the reduction puts in front of each sample's gradient."""
+    if reduction == "mean":
+        return np.asarray(per_sample.mean(), dtype=per_sample.dtype), 1.0 / max(per_sample.size, 1)
+    if reduction == "sum":
+        return np.asarray(per_sample.sum(), dtype=per_sample.dtype), 1.0
+    if reduction == "none":
+        return per_sample, 1.0
+    raise ValueError(f"reduction must be one of {_REDUCTIONS}; received {reduction!r}")
+
+
+def _labels_array(labels: Any) -> np.ndarray:
+    return np.asarray(labels.data if isinstance(labels, Tensor) else labels)
+
+
+def softmax_cross_entropy(logits: Any, labels: Any, axis: int = -1, reduction: str = "mean") -> Tensor:
+    """Cross-entropy of softmax(logits) against ``labels``, fused and stable.
+
+    L = -sum_i y_i log(sigma(z)_i) = logsumexp(z) - sum_i y_i z_i   (for labels summing to 1)
+
+    Labels are one-hot / probabilities (same shape as ``logits``) or integer class indices (``logits``'s shape
+    without ``axis``). The VJP is the notes' dL/dz = y_hat - y (scaled by 1/N for the mean), with
+    y_hat = softmax(z); for labels that do not sum to 1 it is y_hat sum(y) - y.
+    """
+    logits = as_tensor(logits)
+    z = logits.data
+    y = _labels_array(labels)
+    axis = axis % z.ndim
+    shifted = z - z.max(axis=axis, keepdims=True)
+    log_norm = np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    log_probs = shifted - log_norm
+    if y.shape == z.shape:
+        y = y.astype(z.dtype, copy=False)
+        per_sample = -(y * log_probs).sum(axis=axis)
+        sparse = False
+    else:
+        expected = z.shape[:axis] + z.shape[axis + 1:]
+        if y.shape != expected and not (y.shape == expected + (1,)):
+            raise ValueError(f"softmax_cross_entropy: labels must be one-hot of shape {z.shape} or class indices "
+                             f"of shape {expected}; received shape {y.shape}")
+        y = y.reshape(expected)
+        if y.dtype.kind not in "iu" and not np.all(np.mod(y, 1) == 0):
+            raise ValueError("softmax_cross_entropy: class-index labels must be integers")
+        y = y.astype(np.intp)
+        classes = z.shape[axis]
+        if y.size and (y.min() < 0 or y.max() >= classes):
+            raise ValueError(f"softmax_cross_entropy: labels must be class indices in [0, {classes - 1}]; "
+                             f"received values from {y.min()} to {y.max()}")
+        per_sample = -np.take_along_axis(log_probs, np.expand_dims(y, axis), axis=axis).squeeze(axis)
+        sparse = True
+    loss, scale = _reduce(per_sample, reduction)
+
+    def vjp(g):
+        g_each = np.expand_dims(g * np.asarray(scale, dtype=z.dtype), axis) if reduction == "none" \
+            else np.asarray(g * scale, dtype=z.dtype)
+        grad = np.exp(log_probs)  # y_hat
+        if sparse:
+            np.put_along_axis(grad, np.expand_dims(y, axis),
+                              np.take_along_axis(grad, np.expand_dims(y, axis), axis=axis) - 1, axis=axis)
+        else:
+            grad *= y.sum(axis=axis, keepdims=True)
+            grad -= y
+        grad *= g_each
+        return (grad,)
+
+    return Tensor._from_op(loss, (logits,), vjp)
+
+
+def sigmoid_binary_cross_entropy(logits: Any, labels: Any, reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy of sigmoid(logits) against 0/1 (or soft) labels, fused and stable.
+
+    L = -[y log(y_hat) + (1 - y) log(1 - y_hat)], y_hat = sigma(z), rewritten without any log of 0 as
+    L = max(z, 0) - z y + log(1 + e^-|z|).
+    Section 7 derives dL/dz = y_hat - y; that is the VJP (scaled by 1/N for the mean).
+    With ``reduction='none'`` the loss of every element is returned.
+    """
+    logits = as_tensor(logits)
+    z = logits.data
+    y = _labels_array(labels)
+    if y.shape != z.shape:
+        try:
+            y = np.broadcast_to(y.reshape(z.shape) if y.size == z.size else y, z.shape)
+        except ValueError:
+            raise ValueError(f"sigmoid_binary_cross_entropy: labels of shape {y.shape} do not match logits of "
+                             f"shape {z.shape}") from None
+    y = y.astype(z.dtype, copy=False)
+    per_element = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+    loss, scale = _reduce(per_element, reduction)
+
+    def vjp(g):
+        return ((_sigmoid_array(z) - y) * (g * np.asarray(scale, dtype=z.dtype)),)
+
+    return Tensor._from_op(loss, (logits,), vjp)
+
+
+# ----- fused layer primitives --------------------------------------------------------------------------------
+def _activation_forward(name: str | None, z: np.ndarray, alpha: float) -> np.ndarray:
+    """Apply a fusable activation in place on z (z was allocated by the caller)."""
+    if name is None or name == "linear":
+        return z
+    if name == "relu":
+        return np.maximum(z, 0, out=z)
+    if name == "sigmoid":
+        return _sigmoid_array(z).astype(z.dtype, copy=False)
+    if name == "tanh":
+        return np.tanh(z, out=z)
+    if name == "leaky_relu":
+        return np.where(z > 0, z, z * np.asarray(alpha, dtype=z.dtype))
+    raise ValueError(f"dense: activation {name!r} cannot be fused")
+
+
+def _activation_backward(name: str | None, g: np.ndarray, out: np.ndarray, alpha: float) -> np.ndarray:
+    """dL/dz from dL/d(out), using only the saved output a = f(z)."""
+    if name is None or name == "linear":
+        return g
+    if name == "relu":
+        return g * (out > 0)            # ReLU'(z) = 1 where a > 0
+    if name == "sigmoid":
+        return g * out * (1 - out)      # sigma' = a (1 - a)
+    if name == "tanh":
+        return g * (1 - out * out)      # tanh' = 1 - a^2
+    if name == "leaky_relu":
+        return g * np.where(out > 0, 1, alpha).astype(g.dtype)
+    raise AssertionError(name)
+
+
+FUSABLE_ACTIVATIONS = (None, "linear", "relu", "sigmoid", "tanh", "leaky_relu")
+
+
+def dense(x: Any, kernel: Tensor, bias: Tensor | None = None, activation: str | None = None,
+          alpha: float = 0.2) -> Tensor:
+    """A fully connected layer as one primitive: a = f(x W + b).
+
+    Shapes: x (..., in), kernel W (in, units), bias b (units,) -> (..., units).
+    Backward, with dz = dL/da * f'(z) taken from the saved output a:
+        dL/dW = x^T dz,   dL/db = sum over the batch of dz,   dL/dx = dz W^T
+    dL/dx is skipped when x needs no gradient (the first layer), which saves a matrix product.
+    """
+    if activation not in FUSABLE_ACTIVATIONS:
+        raise ValueError(f"dense: activation must be one of {FUSABLE_ACTIVATIONS}; received {activation!r}")
+    x = as_tensor(x, like=kernel)
+    X, W = x.data, kernel.data
+    if X.shape[-1:] != W.shape[:1]:
+        raise ValueError(f"dense: input of shape {X.shape} does not match kernel of shape {W.shape} "
+                         f"(expected last input axis {W.shape[0]}, received {X.shape[-1] if X.ndim else '-'})")
+    z = X @ W
+    if bias is not None:
+        z += bias.data
+    out = _activation_forward(activation, z, alpha)
+    parents = (x, kernel) if bias is None else (x, kernel, bias)
+
+    def vjp(g):
+        dz = _activation_backward(activation, g, out, alpha)
+        dz2 = dz.reshape(-1, dz.shape[-1])
+        grads = [None, None]
+        if x.requires_grad:
+            grads[0] = dz @ W.T
+        if kernel.requires_grad:
+            grads[1] = X.reshape(-1, X.shape[-1]).T @ dz2
+        if bias is not None:
+            grads.append(dz2.sum(axis=0) if bias.requires_grad else None)
+        return grads
+
+    return Tensor._from_op(out, parents, vjp)
+
+
+def batch_norm(x: Any, gamma: Tensor | None, beta: Tensor | None,
+               epsilon: float = 1e-3) -> tuple[Tensor, np.ndarray, np.ndarray]:
+    """Batch normalization in training mode (section 6), over every axis but the last.
+
+        mu_B = mean(x),  sigma_B^2 = mean((x - mu_B)^2)   (the biased variance, as Keras uses)
+        x_hat = (x - mu_B) / sqrt(sigma_B^2 + eps),   y = gamma x_hat + beta
+
+    Returns y and the batch statistics (mu_B, sigma_B^2), which the layer folds into its running averages.
+    Backward (N values per feature, dx_hat = g gamma):
+        dL/dbeta = sum g,  dL/dgamma = sum g x_hat,
+        dL/dx = (1/sqrt(sigma_B^2 + eps)) (dx_hat - mean(dx_hat) - x_hat mean(dx_hat x_hat))
+    """
+    x = as_tensor(x)
+    X = x.data
+    axes = tuple(range(X.ndim - 1))
+    mu = X.mean(axis=axes)
+    centered = X - mu
+    var = np.mean(centered * centered, axis=axes)
+    inv_std = 1 / np.sqrt(var + np.asarray(epsilon, dtype=X.dtype))
+    x_hat = centered * inv_std
+    out = x_hat * gamma.data if gamma is not None else x_hat.copy()
+    if beta is not None:
+        out += beta.data
+    parents = (x,) + tuple(p for p in (gamma, beta) if p is not None)
+
+    def vjp(g):
+        grads = []
+        dx_hat = g * gamma.data if gamma is not None else g
+        if x.requires_grad:
+            grads.append(inv_std * (dx_hat - dx_hat.mean(axis=axes)
+                                    - x_hat * (dx_hat * x_hat).mean(axis=axes)))
+        else:
+            grads.append(None)
+        if gamma is not None:
+            grads.append((g * x_hat).sum(axis=axes))
+        if beta is not None:
+            grads.append(g.sum(axis=axes))
+        return grads
+
+    return Tensor._from_op(out, parents, vjp), mu, var
+
+
+def batch_norm_inference(x: Any, gamma: Tensor | None, beta: Tensor | None, mean: np.ndarray,
+                         variance: np.ndarray, epsilon: float = 1e-3) -> Tensor:
+    """Batch normalization at inference: the frozen running statistics replace the batch's.
+
+        y = gamma (x - mu) / sqrt(var + eps) + beta,  an affine map of x: dL/dx = g gamma / sqrt(var + eps)
+    """
+    x = as_tensor(x)
+    X = x.data
+    inv_std = 1 / np.sqrt(variance + np.asarray(epsilon, dtype=X.dtype))
+    scale = inv_std * gamma.data if gamma is not None else inv_std
+    x_hat = (X - mean) * inv_std
+    out = x_hat * gamma.data if gamma is not None else x_hat
+    if beta is not None:
+        out = out + beta.data
+    axes = tuple(range(X.ndim - 1))
+    parents = (x,) + tuple(p for p in (gamma, beta) if p is not None)
+
+    def vjp(g):
+        grads = [g * scale if x.requires_grad else None]
+        if gamma is not None:
+            grads.append((g * x_hat).sum(axis=axes))
+        if beta is not None:
+            grads.append(g.sum(axis=axes))
+        return grads
+
+    return Tensor._from_op(out.astype(X.dtype, copy=False), parents, vjp)
+
+
+def dropout(x: Any, rate: float, rng: np.random.Generator) -> Tensor:
+    """Inverted dropout (section 5), for training: keep each unit with probability p = 1 - rate and scale the
+    kept ones by 1/p, so that E[output] = x and inference needs no change. (The notes instead scale the
+    weights by p at inference; both give the same expected activation.) d(out)/dx = mask / p.
+    """
+    x = as_tensor(x)
+    if not 0 <= rate < 1:
+        raise ValueError(f"dropout: rate must be in [0, 1); received {rate}")
+    if rate == 0:
+        return x
+    dtype = x.dtype if x.dtype.kind == "f" else np.float32
+    keep = rng.random(x.shape, dtype=np.float32) >= rate
+    scaled_mask = keep * np.asarray(1 / (1 - rate), dtype=dtype)
+    out = x.data * scaled_mask
+    return Tensor._from_op(out, (x,), lambda g: (g * scaled_mask,))
+
+
+ACTIVATIONS: dict[str, Callable[..., Tensor]] = {
+    "sigmoid": sigmoid, "tanh": tanh, "relu": relu, "leaky_relu": leaky_relu, "softmax": softmax,
+    "log_softmax": log_softmax, "linear": linear, "step": step,
+}

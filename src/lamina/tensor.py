@@ -1,0 +1,297 @@
+"""The Tensor: an ndarray that remembers how it was made, and reverse-mode backward().
+
+Section 7 of the notes computes dL/dw by the chain rule, one local derivative at a time, from the loss back to
+the first layer. A Tensor records, for each operation, its parents and a *vector-Jacobian product* (VJP): given
+the upstream gradient ``g = dL/d(out)`` it returns ``dL/d(parent) = g . d(out)/d(parent)`` for each parent.
+``backward()`` visits the recorded graph in reverse topological order and applies the VJPs, which is exactly
+the notes' right-to-left sweep, made general.
+
+Rules that keep gradients correct (see ``../docs`` design notes):
+- backward is iterative, so a chain of any length works (no recursion limit);
+- a gradient flowing into a tensor used several times is *summed*;
+- backward never writes into an array it did not allocate: a VJP may return the upstream gradient itself or a
+  view of it, so such arrays are copied before anything could modify them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any, Callable, Iterator, Sequence
+
+import numpy as np
+
+# Whether operations record the graph. A module flag rather than a per-tensor one: `no_grad` is a scoped
+# context, and reading one global bool is the cheapest check on the hot path.
+_grad_enabled = True
+
+VJP = Callable[[np.ndarray], Sequence["np.ndarray | None"]]
+
+
+@contextlib.contextmanager
+def no_grad() -> Iterator[None]:
+    """Record nothing inside the block: results need no gradient and keep no parents.
+
+    >>> with lamina.no_grad():
+    ...     y = model(x)          # inference: no graph, no saved activations
+    """
+    global _grad_enabled
+    previous = _grad_enabled
+    _grad_enabled = False
+    try:
+        yield
+    finally:
+        _grad_enabled = previous
+
+
+def is_grad_enabled() -> bool:
+    """True unless inside ``no_grad()``."""
+    return _grad_enabled
+
+
+def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
+    """Convert user data to an ndarray with Lamina's dtype policy (floats -> float32 unless asked)."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if dtype is not None:
+        try:
+            return np.asarray(data, dtype=dtype)
+        except (TypeError, ValueError) as error:
+            raise TypeError(f"cannot convert {type(data).__name__} to a tensor of dtype {np.dtype(dtype)}: "
+                            f"{error}") from None
+    try:
+        array = np.asarray(data)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"cannot convert {type(data).__name__} to a numeric tensor: {error}") from None
+    kind = array.dtype.kind
+    if kind == "f":
+        # float16 stays; float64 (NumPy's default for Python floats) becomes float32, the library's dtype.
+        return array.astype(np.float32, copy=False) if array.dtype == np.float64 else array
+    if kind in "biu":
+        return array
+    raise TypeError(f"tensor data must be numeric (bool, int or float); received an array of dtype "
+                    f"{array.dtype} from {type(data).__name__}")
+
+
+class Tensor:
+    """An n-dimensional array with an optional gradient.
+
+    Attributes:
+        data: the values, a NumPy ndarray (float32 unless asked otherwise).
+        grad: ``dL/d(self)`` after ``backward()``, an ndarray of ``data``'s shape and dtype, or None. Only
+            tensors created by the user with ``requires_grad=True`` (leaves) keep a ``grad``; gradients
+            accumulate across ``backward()`` calls until cleared (``t.grad = None`` or ``t.zero_grad()``).
+        requires_grad: whether gradients flow to this tensor.
+
+    Example:
+        >>> w = lamina.tensor([1.0, -2.0], requires_grad=True)
+        >>> (w * w).sum().backward()
+        >>> w.grad
+        array([ 2., -4.], dtype=float32)
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_parents", "_vjp", "name", "_logits", "__weakref__")
+    # NumPy must defer to Tensor's reflected operators (ndarray + Tensor -> Tensor.__radd__).
+    __array_priority__ = 1000
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None):
+        array = _as_array(data, dtype)
+        if requires_grad and array.dtype.kind != "f":
+            # Gradients live in the continuous world; integer leaves that ask for one become float32.
+            array = array.astype(np.float32)
+        self.data: np.ndarray = array
+        self.grad: np.ndarray | None = None
+        self.requires_grad: bool = bool(requires_grad)
+        self._parents: tuple[Tensor, ...] = ()
+        self._vjp: VJP | None = None
+        self.name = name
+        # Set on the output of a sigmoid/softmax layer: the pre-activation tensor, so that a cross-entropy loss
+        # can be computed from the logits, stably (what Keras does when a model ends in sigmoid or softmax).
+        self._logits: Tensor | None = None
+
+    # ----- construction used by the ops ------------------------------------------------------------------
+    @classmethod
+    def _from_op(cls, data: np.ndarray, parents: tuple["Tensor", ...], vjp: VJP) -> "Tensor":
+        """Wrap an op's result; record parents and VJP only when a gradient could flow through it."""
+        out = cls.__new__(cls)
+        out.data = data
+        out.grad = None
+        out.name = None
+        out._logits = None
+        if _grad_enabled:
+            for parent in parents:
+                if parent.requires_grad:
+                    out.requires_grad = True
+                    out._parents = parents
+                    out._vjp = vjp
+                    return out
+        out.requires_grad = False
+        out._parents = ()
+        out._vjp = None
+        return out
+
+    # ----- array-like attributes -------------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def numpy(self) -> np.ndarray:
+        """The values as an ndarray (shared, not copied)."""
+        return self.data
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+
+    def item(self) -> float | int | bool:
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item() needs a tensor with one element; this one has shape {self.shape}")
+        return self.data.item()
+
+    def detach(self) -> "Tensor":
+        """A tensor sharing the values but cut from the graph (no gradient flows through it)."""
+        return Tensor(self.data, dtype=self.data.dtype)
+
+    def zero_grad(self) -> None:
+        """Clear the accumulated gradient."""
+        self.grad = None
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._vjp is None
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        extra = ", requires_grad=True" if self.requires_grad else ""
+        if self.data.dtype != np.float32:
+            extra = f", dtype={self.data.dtype}" + extra
+        return f"tensor({body}{extra})"
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+    def __hash__(self) -> int:  # tensors are graph nodes: identity, not value, decides equality of nodes
+        return id(self)
+
+    # ----- reverse mode ----------------------------------------------------------------------------------
+    def backward(self, grad: Any = None) -> None:
+        """Accumulate ``dL/d(leaf)`` into ``leaf.grad`` for every leaf that requires a gradient.
+
+        Args:
+            grad: ``dL/d(self)``, the seed. Defaults to 1 for a one-element tensor; required otherwise.
+        """
+        if not self.requires_grad:
+            raise ValueError("backward() called on a tensor that does not require a gradient: none of the "
+                             "tensors it was computed from has requires_grad=True (or it was computed inside "
+                             "no_grad())")
+        if grad is None:
+            if self.data.size != 1:
+                raise ValueError(f"backward() on a non-scalar tensor of shape {self.shape} needs `grad`, "
+                                 f"dL/d(output) of that shape (a scalar loss seeds itself with 1)")
+            seed = np.ones(self.shape, dtype=self.dtype)
+            seed_owned = True
+        else:
+            seed = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=self.dtype)
+            if seed.shape != self.shape:
+                raise ValueError(f"backward(): grad has shape {seed.shape} but the tensor has shape {self.shape}")
+            seed_owned = False
+        _run_backward(self, seed, seed_owned)
+
+
+def _topological_order(root: Tensor) -> list[Tensor]:
+    """Nodes that need a gradient, each after all of its parents (iterative DFS, post-order)."""
+    order: list[Tensor] = []
+    visited: set[int] = {id(root)}
+    stack: list[tuple[Tensor, int]] = [(root, 0)]
+    while stack:
+        node, next_parent = stack[-1]
+        parents = node._parents
+        while next_parent < len(parents):
+            parent = parents[next_parent]
+            next_parent += 1
+            if parent.requires_grad and id(parent) not in visited:
+                visited.add(id(parent))
+                stack[-1] = (node, next_parent)
+                stack.append((parent, 0))
+                break
+        else:
+            stack.pop()
+            order.append(node)
+    return order
+
+
+def _run_backward(root: Tensor, seed: np.ndarray, seed_owned: bool) -> None:
+    # Pending gradient per node id: [array, owned]. "owned" means backward allocated the array itself and may
+    # add into it in place; otherwise the first addition allocates a fresh sum.
+    pending: dict[int, list] = {id(root): [seed, seed_owned]}
+    for node in reversed(_topological_order(root)):
+        entry = pending.pop(id(node), None)
+        if entry is None:  # no gradient reached this node (e.g. only through a zero-gradient branch)
+            continue
+        g, owned = entry
+        if node._vjp is None:
+            # A leaf: keep the gradient. Copy if it may alias an array someone else holds.
+            if node.grad is None:
+                node.grad = g if owned else g.copy()
+            else:
+                node.grad = node.grad + g
+            continue
+        parent_grads = node._vjp(g)
+        for parent, parent_grad in zip(node._parents, parent_grads):
+            if parent_grad is None or not parent.requires_grad:
+                continue
+            assert parent_grad.shape == parent.data.shape and parent_grad.dtype == parent.data.dtype, (
+                f"internal error: VJP gave a gradient of {parent_grad.shape} {parent_grad.dtype} "
+                f"for a tensor of {parent.data.shape} {parent.data.dtype}")
+            # Fresh arrays (not the upstream gradient, not a view of anything) belong to backward.
+            fresh = parent_grad is not g and parent_grad.base is None
+            slot = pending.get(id(parent))
+            if slot is None:
+                pending[id(parent)] = [parent_grad, fresh]
+            elif slot[1]:
+                np.add(slot[0], parent_grad, out=slot[0])
+            else:
+                slot[0] = slot[0] + parent_grad
+                slot[1] = True
+
+
+def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
+    """Make a Tensor from a number, a (nested) list or an ndarray.
+
+    Floating data becomes float32 unless ``dtype`` says otherwise (``dtype=np.float64`` for gradient checks);
+    integer and bool data keep their dtype, except that a tensor requiring a gradient is made float32.
+    Non-numeric data raises TypeError.
+
+    >>> lamina.tensor([[1, 2], [3, 4]], requires_grad=True).dtype
+    dtype('float32')
+    """
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+
+
+def as_tensor(value: Any, like: Tensor | None = None) -> Tensor:
+    """Return ``value`` as a Tensor; plain numbers and arrays take ``like``'s floating dtype.
+
+    Constants must not silently upcast float32 work to float64 (a float64 ``np.eye`` one-hot would turn a
+    whole backward pass into float64), so a floating constant is cast to the dtype of the tensor it meets.
+    """
+    if isinstance(value, Tensor):
+        return value
+    if like is not None and like.data.dtype.kind == "f":
+        array = np.asarray(value)
+        if array.dtype.kind in "biuf":
+            return Tensor(array, dtype=like.data.dtype)
+    return Tensor(value)
