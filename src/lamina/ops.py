@@ -14,6 +14,7 @@ array saved from the forward pass, and never write into ``g``.
 from __future__ import annotations
 
 import builtins
+import math
 from typing import Any, Sequence
 
 import numpy as np
@@ -195,37 +196,43 @@ def _normalize_axes(axis: Any, ndim: int) -> tuple[int, ...]:
     return tuple(sorted(int(ax) % builtins.max(ndim, 1) for ax in axes))
 
 
-def _expand_reduced(g: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
-    """Put back the reduced axes (size 1) so that g broadcasts against the input."""
-    return g if keepdims else np.expand_dims(g, axes) if axes else g
+def _kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
+    """The shape of a reduction with keepdims=True: reduced axes become 1."""
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def _spread(g: np.ndarray, shape: tuple[int, ...], kept: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """Copy a reduction's upstream gradient to every element that was reduced: a fresh array of ``shape``."""
+    grad = np.empty(shape, dtype=dtype)
+    grad[...] = g.reshape(kept)
+    return grad
 
 
 def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001 - NumPy's name
     """Sum over ``axis``. Each input element gets the upstream gradient of its sum."""
     x = as_tensor(x)
     axes = _normalize_axes(axis, x.ndim)
+    kept = _kept_shape(x.shape, axes)
     out = np.sum(x.data, axis=axes, keepdims=keepdims)
-
-    def vjp(g):
-        return (np.broadcast_to(_expand_reduced(g, axes, keepdims), x.shape).astype(x.dtype),)
-
-    return Tensor._from_op(np.asarray(out), (x,), vjp)
+    return Tensor._from_op(out, (x,), lambda g: (_spread(g, x.shape, kept, x.dtype),))
 
 
 def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Mean over ``axis``: the sum divided by the count n; each input gets g / n."""
     x = as_tensor(x)
     axes = _normalize_axes(axis, x.ndim)
-    count = int(np.prod([x.shape[i] for i in axes])) if axes else 1
+    kept = _kept_shape(x.shape, axes)
+    count = math.prod(x.shape[i] for i in axes)
     out = np.mean(x.data, axis=axes, keepdims=keepdims)
     if x.dtype.kind != "f":
         out = out.astype(np.float32)
 
     def vjp(g):
-        scaled = _expand_reduced(g, axes, keepdims) / np.asarray(count, dtype=g.dtype)
-        return (np.broadcast_to(scaled, x.shape).astype(x.dtype),)
+        grad = _spread(g, x.shape, kept, x.dtype)
+        grad /= np.asarray(count, dtype=grad.dtype)
+        return (grad,)
 
-    return Tensor._from_op(np.asarray(out), (x,), vjp)
+    return Tensor._from_op(out, (x,), vjp)
 
 
 def _extremum(x: Any, axis: Any, keepdims: bool, reduce) -> Tensor:
@@ -237,7 +244,7 @@ def _extremum(x: Any, axis: Any, keepdims: bool, reduce) -> Tensor:
         # The gradient goes to the element(s) that won; ties share it equally (so the sum is preserved).
         winners = x.data == out
         share = winners / winners.sum(axis=axes, keepdims=True)
-        return ((share * _expand_reduced(g, axes, keepdims)).astype(x.dtype, copy=False),)
+        return ((share * g.reshape(out.shape)).astype(x.dtype, copy=False),)
 
     result = out if keepdims else np.squeeze(out, axis=axes)
     return Tensor._from_op(np.asarray(result), (x,), vjp)

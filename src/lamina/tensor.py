@@ -113,7 +113,8 @@ class Tensor:
     def _from_op(cls, data: np.ndarray, parents: tuple["Tensor", ...], vjp: VJP) -> "Tensor":
         """Wrap an op's result; record parents and VJP only when a gradient could flow through it."""
         out = cls.__new__(cls)
-        out.data = data
+        # NumPy returns scalars, not arrays, for 0-d arithmetic; a tensor always holds an ndarray.
+        out.data = data if type(data) is np.ndarray else np.asarray(data)
         out.grad = None
         out.name = None
         out._logits = None
@@ -184,9 +185,6 @@ class Tensor:
     def __bool__(self) -> bool:
         return bool(self.data)
 
-    def __hash__(self) -> int:  # tensors are graph nodes: identity, not value, decides equality of nodes
-        return id(self)
-
     # ----- reverse mode ----------------------------------------------------------------------------------
     def backward(self, grad: Any = None) -> None:
         """Accumulate ``dL/d(leaf)`` into ``leaf.grad`` for every leaf that requires a gradient.
@@ -213,20 +211,19 @@ class Tensor:
 
 
 def _topological_order(root: Tensor) -> list[Tensor]:
-    """Nodes that need a gradient, each after all of its parents (iterative DFS, post-order)."""
+    """Nodes that need a gradient, each after all of its parents (iterative DFS, post-order).
+
+    Tensors hash by identity (``object.__hash__``), so they serve directly as set and dict keys.
+    """
     order: list[Tensor] = []
-    visited: set[int] = {id(root)}
-    stack: list[tuple[Tensor, int]] = [(root, 0)]
+    visited = {root}
+    stack = [(root, iter(root._parents))]
     while stack:
-        node, next_parent = stack[-1]
-        parents = node._parents
-        while next_parent < len(parents):
-            parent = parents[next_parent]
-            next_parent += 1
-            if parent.requires_grad and id(parent) not in visited:
-                visited.add(id(parent))
-                stack[-1] = (node, next_parent)
-                stack.append((parent, 0))
+        node, parents = stack[-1]
+        for parent in parents:
+            if parent.requires_grad and parent not in visited:
+                visited.add(parent)
+                stack.append((parent, iter(parent._parents)))
                 break
         else:
             stack.pop()
@@ -235,12 +232,12 @@ def _topological_order(root: Tensor) -> list[Tensor]:
 
 
 def _run_backward(root: Tensor, seed: np.ndarray, seed_owned: bool) -> None:
-    # Pending gradient per node id: [array, owned]. "owned" means backward allocated the array itself and may
-    # add into it in place; otherwise the first addition allocates a fresh sum.
-    pending: dict[int, list] = {id(root): [seed, seed_owned]}
+    # Pending gradient per node: [array, owned]. "owned" means backward allocated the array itself and may add
+    # into it in place; otherwise the first addition allocates a fresh sum.
+    pending: dict[Tensor, list] = {root: [seed, seed_owned]}
     for node in reversed(_topological_order(root)):
-        entry = pending.pop(id(node), None)
-        if entry is None:  # no gradient reached this node (e.g. only through a zero-gradient branch)
+        entry = pending.pop(node, None)
+        if entry is None:  # no gradient reached this node
             continue
         g, owned = entry
         if node._vjp is None:
@@ -248,24 +245,24 @@ def _run_backward(root: Tensor, seed: np.ndarray, seed_owned: bool) -> None:
             if node.grad is None:
                 node.grad = g if owned else g.copy()
             else:
-                node.grad = node.grad + g
+                node.grad = np.asarray(node.grad + g)
             continue
-        parent_grads = node._vjp(g)
-        for parent, parent_grad in zip(node._parents, parent_grads):
+        for parent, parent_grad in zip(node._parents, node._vjp(g)):
             if parent_grad is None or not parent.requires_grad:
                 continue
+            if type(parent_grad) is not np.ndarray:  # a NumPy scalar from 0-d arithmetic
+                parent_grad = np.asarray(parent_grad)
             assert parent_grad.shape == parent.data.shape and parent_grad.dtype == parent.data.dtype, (
                 f"internal error: VJP gave a gradient of {parent_grad.shape} {parent_grad.dtype} "
                 f"for a tensor of {parent.data.shape} {parent.data.dtype}")
-            # Fresh arrays (not the upstream gradient, not a view of anything) belong to backward.
-            fresh = parent_grad is not g and parent_grad.base is None
-            slot = pending.get(id(parent))
+            slot = pending.get(parent)
             if slot is None:
-                pending[id(parent)] = [parent_grad, fresh]
+                # Fresh arrays (neither the upstream gradient nor a view of anything) belong to backward.
+                pending[parent] = [parent_grad, parent_grad is not g and parent_grad.base is None]
             elif slot[1]:
                 np.add(slot[0], parent_grad, out=slot[0])
             else:
-                slot[0] = slot[0] + parent_grad
+                slot[0] = np.asarray(slot[0] + parent_grad)
                 slot[1] = True
 
 
@@ -293,5 +290,18 @@ def as_tensor(value: Any, like: Tensor | None = None) -> Tensor:
     if like is not None and like.data.dtype.kind == "f":
         array = np.asarray(value)
         if array.dtype.kind in "biuf":
-            return Tensor(array, dtype=like.data.dtype)
+            return _constant(array.astype(like.data.dtype, copy=False))
     return Tensor(value)
+
+
+def _constant(array: np.ndarray) -> Tensor:
+    """A tensor that needs no gradient, made without __init__'s conversions (the hot path of `x * 0.5`)."""
+    out = Tensor.__new__(Tensor)
+    out.data = array
+    out.grad = None
+    out.requires_grad = False
+    out._parents = ()
+    out._vjp = None
+    out.name = None
+    out._logits = None
+    return out

@@ -43,12 +43,16 @@ def md5_hex(data: bytes) -> str:
     return hashlib.md5(data, usedforsecurity=False).hexdigest()
 
 
-def check_md5(data: bytes, expected: str, source: str | os.PathLike[str]) -> None:
-    """Raise :class:`ChecksumError` naming ``source`` and both checksums unless ``md5(data) == expected``."""
+def check_md5(data: bytes, expected: str, source: str | os.PathLike[str], what: str = "") -> None:
+    """Raise :class:`ChecksumError` naming ``source`` and both checksums unless ``md5(data) == expected``.
+
+    ``what`` names the expected file in the message, e.g. ``"MNIST train-images-idx3-ubyte"``.
+    """
     actual = md5_hex(data)
     if actual != expected:
+        expected_text = f"{expected} ({what})" if what else expected
         raise ChecksumError(
-            f"{source}: checksum mismatch: MD5 of the uncompressed content is {actual}, expected {expected}; "
+            f"{source}: checksum mismatch: MD5 of the uncompressed content is {actual}, expected {expected_text}; "
             f"the file is corrupt, truncated or not the file it is named after (delete it and fetch it again, "
             f"or pass verify=False to load it anyway)"
         )
@@ -91,6 +95,7 @@ def download(
     dest: str | os.PathLike[str],
     *,
     md5: str | None = None,
+    what: str = "",
     progress: bool = True,
     timeout: float = 60.0,
     stream: TextIO | None = None,
@@ -102,6 +107,7 @@ def download(
         dest: the final file; its folder is created if needed.
         md5: MD5 of the uncompressed content; a mismatch raises :class:`ChecksumError` and leaves ``dest``
             untouched.
+        what: names the expected file in a checksum error.
         progress: draw a progress bar on ``stream`` (default ``sys.stderr``).
         timeout: seconds to wait for the server.
 
@@ -130,7 +136,7 @@ def download(
             if bar:
                 bar.close()
         if md5 is not None:
-            check_md5(read_bytes(tmp), md5, url)
+            check_md5(read_bytes(tmp), md5, url, what)
         os.chmod(tmp, 0o644)  # mkstemp creates 0600; a cached dataset is not secret
         os.replace(tmp, dest)
     except BaseException:

@@ -122,7 +122,11 @@ def fetch(spec: IdxDataset, *, verify: bool = True, progress: bool = True) -> di
             url = f"{mirror}{base}.gz"
             try:
                 found[base] = download(
-                    url, folder / f"{base}.gz", md5=spec.md5[base] if verify else None, progress=progress
+                    url,
+                    folder / f"{base}.gz",
+                    md5=spec.md5[base] if verify else None,
+                    what=f"{spec.title} {base}",
+                    progress=progress,
                 )
                 break
             except (OSError, ValueError) as exc:  # URLError and HTTPError are OSErrors; ChecksumError a ValueError
@@ -140,7 +144,7 @@ def _read(spec: IdxDataset, base: str, path: Path, verify: bool) -> np.ndarray:
     data = read_bytes(path)
     array = parse_idx(data, path)
     if verify:
-        check_md5(data, spec.md5[base], path)
+        check_md5(data, spec.md5[base], path, f"{spec.title} {base}")
     if array.dtype != np.uint8:
         raise ValueError(f"{path}: expected uint8 {spec.title} data, received {array.dtype}")
     return array

@@ -105,7 +105,7 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
 
     Example:
         >>> images = read_idx("train-images-idx3-ubyte.gz")  # doctest: +SKIP
-        >>> images.shape, images.dtype
+        >>> images.shape, images.dtype  # doctest: +SKIP
         ((60000, 28, 28), dtype('uint8'))
     """
     return parse_idx(read_bytes(path), path)

@@ -3,7 +3,7 @@
 Example:
     >>> from lamina.datasets import mnist
     >>> (x_train, y_train), (x_test, y_test) = mnist.load_data()  # doctest: +SKIP
-    >>> x_train.shape, x_train.dtype, y_train.shape
+    >>> x_train.shape, x_train.dtype, y_train.shape  # doctest: +SKIP
     ((60000, 28, 28), dtype('uint8'), (60000,))
 """
 from __future__ import annotations

@@ -1,0 +1,94 @@
+"""Adam: momentum on the gradient plus RMSProp's per-parameter scaling."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .base import LearningRate, Optimizer, _check_float
+
+
+class Adam(Optimizer):
+    """Adam (Kingma and Ba, 2014), as the notes write it; ``t`` counts steps from 1::
+
+        m = beta_1 * m + (1 - beta_1) * g
+        v = beta_2 * v + (1 - beta_2) * g * g
+        m_hat = m / (1 - beta_1 ** t)
+        v_hat = v / (1 - beta_2 ** t)
+        w = w - eta / (sqrt(v_hat) + epsilon) * m_hat
+
+    The bias correction undoes the zero start of ``m`` and ``v``: on the first
+    step ``m_hat = g`` and ``v_hat = g * g``, so every element moves by
+    ``eta * sign(g)`` (up to epsilon).
+
+    With ``amsgrad=True`` the denominator uses the running maximum of ``v``::
+
+        v_max = max(v_max, v)
+        v_hat = v_max / (1 - beta_2 ** t)
+
+    Arguments, names and defaults are Keras 3's. PyTorch computes exactly the
+    notes' form (its default epsilon is 1e-8). Keras folds the corrections into
+    the rate, ``w -= eta * sqrt(1 - beta_2**t) / (1 - beta_1**t) * m / (sqrt(v) + epsilon)``,
+    which is the notes' rule with epsilon scaled by ``sqrt(1 - beta_2**t)``.
+
+    Args:
+        learning_rate: ``eta``, a float >= 0 or a schedule. Defaults to 0.001.
+        beta_1: decay of ``m``, in [0, 1). Defaults to 0.9.
+        beta_2: decay of ``v``, in [0, 1). Defaults to 0.999.
+        epsilon: ``epsilon`` (>= 0). Defaults to 1e-7.
+        amsgrad: use the AMSGrad variant. Defaults to False.
+        weight_decay, clipnorm, clipvalue, global_clipnorm, name: see ``Optimizer``.
+
+    Example::
+
+        opt = Adam(learning_rate=1e-3)
+        for x, y in batches:
+            loss = ...; loss.backward()
+            opt.step(params)
+    """
+
+    _decaying_slots = ("m", "v")
+
+    def __init__(self, learning_rate: LearningRate = 0.001, beta_1: float = 0.9,
+                 beta_2: float = 0.999, epsilon: float = 1e-7, amsgrad: bool = False,
+                 weight_decay: float | None = None, clipnorm: float | None = None,
+                 clipvalue: float | None = None, global_clipnorm: float | None = None,
+                 name: str = "adam") -> None:
+        super().__init__(learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
+                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name)
+        self.beta_1 = _check_float("beta_1", beta_1, 0, 1, high_open=True)
+        self.beta_2 = _check_float("beta_2", beta_2, 0, 1, high_open=True)
+        self.epsilon = _check_float("epsilon", epsilon, 0)
+        self.amsgrad = bool(amsgrad)
+        self._slot_names = ("m", "v", "v_max") if self.amsgrad else ("m", "v")
+
+    def _coefficients(self, lr: float, t: int) -> dict[str, float]:
+        return {"lr": lr, "beta_1": self.beta_1, "one_minus_beta_1": 1.0 - self.beta_1,
+                "beta_2": self.beta_2, "one_minus_beta_2": 1.0 - self.beta_2,
+                "bias_1": 1.0 - self.beta_1 ** t, "bias_2": 1.0 - self.beta_2 ** t,
+                "epsilon": self.epsilon}
+
+    def _update(self, w: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray],
+                scratch: list[np.ndarray], c: dict[str, Any]) -> None:
+        m, v, s = state["m"], state["v"], scratch[0]
+        np.multiply(g, c["one_minus_beta_1"], out=s)
+        m *= c["beta_1"]
+        m += s                               # m = beta_1 m + (1 - beta_1) g
+        np.multiply(g, g, out=s)
+        s *= c["one_minus_beta_2"]
+        v *= c["beta_2"]
+        v += s                               # v = beta_2 v + (1 - beta_2) g*g
+        if self.amsgrad:
+            np.maximum(state["v_max"], v, out=state["v_max"])
+            v = state["v_max"]
+        np.divide(v, c["bias_2"], out=s)     # v_hat
+        np.sqrt(s, out=s)
+        s += c["epsilon"]                    # sqrt(v_hat) + epsilon
+        np.divide(m, s, out=s)
+        s *= c["lr"] / c["bias_1"]           # eta * m_hat / (sqrt(v_hat) + epsilon)
+        w -= s
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
+                "epsilon": self.epsilon, "amsgrad": self.amsgrad}

@@ -1,0 +1,457 @@
+"""The Optimizer base class: state, step count, clipping, weight decay, checks.
+
+Each update rule (``sgd.py``, ``adam.py``, ...) is a subclass that declares its
+per-parameter state slots and writes one short ``_update`` in the notes'
+symbols; everything the rules share lives here, once.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Iterable, Sequence, Union
+
+import numpy as np
+
+from . import schedules as _schedules
+
+LearningRate = Union[float, Callable[[int], float]]
+
+# Moments that decay geometrically towards zero end up as subnormal floats after
+# enough steps, and arithmetic on subnormals is many times slower on most CPUs.
+# Values below these thresholds are flushed to zero every `_FLUSH_EVERY` steps.
+# 1e-30 (float32) is far below anything that can move a weight (an Adam step of
+# m / (sqrt(v) + eps) with m < 1e-30 is < 1e-23) yet far above the subnormal range
+# (< 1.2e-38), so a value just above it cannot decay into subnormals before the
+# next flush: 32 steps at beta = 0.9 shrink it by only 0.9**32 ~ 0.03.
+_FLUSH_THRESHOLD = {np.dtype(np.float32): 1e-30, np.dtype(np.float64): 1e-290}
+_FLUSH_EVERY = 32
+
+
+def _param_array(p: Any, what: str) -> np.ndarray:
+    """The ndarray behind a parameter: the array itself or a Tensor's ``.data``.
+
+    (An ndarray also has a ``.data`` attribute, a memoryview, so it is tested first.)
+    """
+    arr = p if isinstance(p, np.ndarray) else getattr(p, "data", None)
+    if not isinstance(arr, np.ndarray):
+        raise TypeError(f"{what} must be a numpy array or an object with an ndarray `.data` "
+                        f"(a lamina Tensor); received {type(p).__name__}.")
+    if not np.issubdtype(arr.dtype, np.floating):
+        raise TypeError(f"{what} must have a floating dtype; received {arr.dtype}.")
+    if not arr.flags.writeable:
+        raise ValueError(f"{what} is read-only; the optimizer updates parameters in place.")
+    return arr
+
+
+def _grad_array(g: Any) -> np.ndarray:
+    if isinstance(g, np.ndarray):
+        return g
+    data = getattr(g, "data", None)
+    if isinstance(data, np.ndarray):
+        return data
+    return np.asarray(g)
+
+
+def _check_float(name: str, value: Any, low: float | None = None, high: float | None = None,
+                 *, low_open: bool = False, high_open: bool = False) -> float:
+    """``value`` as a float inside the given interval, else ValueError naming it."""
+    if isinstance(value, bool):
+        raise ValueError(f"Argument `{name}` must be a number. Received: {name}={value!r}")
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"Argument `{name}` must be a number. Received: {name}={value!r}") from None
+    bad = not math.isfinite(x)
+    if low is not None:
+        bad = bad or (x <= low if low_open else x < low)
+    if high is not None:
+        bad = bad or (x >= high if high_open else x > high)
+    if bad:
+        lo = "(-inf" if low is None else ("(" if low_open else "[") + f"{low:g}"
+        hi = "inf)" if high is None else f"{high:g}" + (")" if high_open else "]")
+        raise ValueError(f"Argument `{name}` must be a finite number in {lo}, {hi}. "
+                         f"Received: {name}={value!r}")
+    return x
+
+
+class Optimizer:
+    """Base class of Lamina's optimizers.
+
+    Two ways to use an optimizer, sharing one implementation:
+
+    - ``optimizer.step(params)`` reads each parameter's ``.grad`` (a hand-written
+      loop after ``loss.backward()``). Parameters whose ``.grad`` is ``None`` are
+      skipped: neither they nor their state change in that step.
+    - ``optimizer.apply(grads, params)`` takes the gradients explicitly; a
+      parameter may be a lamina Tensor (its ``.data`` is updated) or a plain
+      float ndarray (updated in place). ``None`` gradients are skipped likewise.
+
+    One call is one step: the learning rate for it is ``learning_rate`` evaluated
+    at ``iterations`` (the count *before* this step, so a schedule sees 0, 1,
+    2, ...); then ``iterations`` grows by one. A call in which every gradient is
+    ``None`` does nothing and is not counted (as in Keras).
+
+    Order inside a step (as in Keras): clip the gradients (``clipnorm`` per
+    tensor, ``global_clipnorm`` over all of them together, or ``clipvalue``
+    elementwise; at most one), then decoupled weight decay
+    ``w = w - eta * weight_decay * w`` when ``weight_decay`` is set (it means
+    the same for every optimizer; AdamW only changes its default), then the
+    rule's update.
+
+    The parameter list is fixed on first use (or by ``build``): later calls must
+    pass the same number of parameters with the same shapes and dtypes, else a
+    ValueError names the parameter. Per-parameter state has the parameter's
+    dtype (float32 parameters keep float32 state), and every update is done in
+    place with ``out=`` ufuncs into buffers allocated once.
+
+    Gradients are never written to: clipping writes into the optimizer's own
+    buffers, since a gradient array may be shared inside the autodiff engine.
+
+    A NaN or inf in a gradient is not filtered: it propagates into that
+    parameter's moments and weights (and, with ``global_clipnorm``, the norm is
+    NaN so no clipping is applied). The training loop's ``TerminateOnNaN``
+    callback stops training when the loss becomes NaN.
+
+    ``get_state()`` / ``set_state()`` save and restore everything that changes
+    during training (step count, per-parameter slots, a constant learning rate
+    that a callback may have changed) as plain numpy arrays, ints and floats;
+    restoring into a fresh optimizer built with the same ``get_config()`` and
+    continuing gives bit-identical results.
+
+    Args:
+        learning_rate: a float >= 0, or a schedule ``f(step) -> float`` such as
+            those in ``lamina.optimizers.schedules``.
+        weight_decay: optional decoupled weight decay (see above), >= 0.
+        clipnorm: clip each gradient to this L2 norm (> 0).
+        clipvalue: clip each gradient element to ``[-clipvalue, clipvalue]`` (> 0).
+        global_clipnorm: clip all gradients together to this global L2 norm (> 0).
+        name: a name for the optimizer.
+    """
+
+    # Subclasses fill these in.
+    _slot_names: tuple[str, ...] = ()       # per-parameter state arrays, in order
+    _decaying_slots: tuple[str, ...] = ()   # slots that decay towards 0 (flushed)
+    _num_scratch: int = 1                   # scratch buffers per parameter
+    _scalar_state: tuple[str, ...] = ()     # float attributes saved by get_state
+
+    def __init__(self, learning_rate: LearningRate, weight_decay: float | None = None,
+                 clipnorm: float | None = None, clipvalue: float | None = None,
+                 global_clipnorm: float | None = None, name: str | None = None) -> None:
+        given = [k for k, v in (("clipnorm", clipnorm), ("clipvalue", clipvalue),
+                                ("global_clipnorm", global_clipnorm)) if v is not None]
+        if len(given) > 1:
+            raise ValueError(f"Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be "
+                             f"set; received {', '.join(f'{k}={locals()[k]!r}' for k in given)}.")
+        self.clipnorm = None if clipnorm is None else _check_float("clipnorm", clipnorm, 0, low_open=True)
+        self.clipvalue = None if clipvalue is None else _check_float("clipvalue", clipvalue, 0, low_open=True)
+        self.global_clipnorm = (None if global_clipnorm is None else
+                                _check_float("global_clipnorm", global_clipnorm, 0, low_open=True))
+        self.weight_decay = None if weight_decay is None else _check_float("weight_decay", weight_decay, 0)
+        self.name = name if name is not None else type(self).__name__.lower()
+        self._learning_rate: LearningRate = 0.0
+        self.learning_rate = learning_rate  # validated by the setter
+        self.iterations: int = 0
+        # Turn off only to measure its cost; results agree to float rounding either way.
+        self.flush_denormals: bool = True
+        self._signature: list[tuple[tuple[int, ...], np.dtype]] | None = None
+        self._state: list[dict[str, np.ndarray]] = []
+        self._scratch: list[list[np.ndarray]] = []
+        self._clip_buffers: list[np.ndarray | None] = []
+        self._pending_state: dict[str, Any] | None = None
+
+    # ---------------------------------------------------------------- learning rate
+    @property
+    def learning_rate(self) -> float:
+        """The learning rate for the next step (a schedule evaluated at ``iterations``)."""
+        lr = self._learning_rate
+        if not callable(lr):
+            return float(lr)
+        value = lr(self.iterations)
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            v = float("nan")
+        if not math.isfinite(v) or v < 0:
+            raise ValueError(f"The learning-rate schedule {lr!r} returned {value!r} at step "
+                             f"{self.iterations}; a learning rate must be finite and >= 0.")
+        return v
+
+    @learning_rate.setter
+    def learning_rate(self, value: LearningRate) -> None:
+        if callable(value):
+            self._learning_rate = value
+            return
+        if callable(self._learning_rate):
+            raise TypeError("This optimizer was created with a learning-rate schedule, so its "
+                            "learning rate cannot be set to a number; create it with a float "
+                            "`learning_rate` to change the rate during training.")
+        self._learning_rate = _check_float("learning_rate", value, 0)
+
+    # ---------------------------------------------------------------- building
+    def build(self, params: Sequence[Any]) -> None:
+        """Allocate state for ``params`` (done automatically on the first step)."""
+        arrays = [_param_array(p, f"Parameter {i}") for i, p in enumerate(params)]
+        self._build(arrays)
+
+    def _build(self, arrays: list[np.ndarray]) -> None:
+        self._signature = [(a.shape, a.dtype) for a in arrays]
+        self._state = [self._init_slots(a) for a in arrays]
+        # Scratch space holds nothing between parameters, so all parameters of one
+        # dtype share buffers as large as the largest of them (views, not copies).
+        largest: dict[np.dtype, int] = {}
+        for a in arrays:
+            largest[a.dtype] = max(largest.get(a.dtype, 0), a.size)
+        pools = {dt: [np.empty(n, dt) for _ in range(self._num_scratch)]
+                 for dt, n in largest.items()}
+        self._scratch = [[buf[:a.size].reshape(a.shape) for buf in pools[a.dtype]]
+                         for a in arrays]
+        self._clip_buffers = [None] * len(arrays)
+        if self._pending_state is not None:
+            pending, self._pending_state = self._pending_state, None
+            try:
+                self._load_slots(pending)
+            except ValueError:
+                self._signature = None
+                self._pending_state = pending
+                raise
+
+    def _init_slots(self, w: np.ndarray) -> dict[str, np.ndarray]:
+        """Fresh state for one parameter; zeros unless a rule says otherwise."""
+        return {name: np.zeros_like(w) for name in self._slot_names}
+
+    def _check_signature(self, arrays: list[np.ndarray]) -> None:
+        sig = self._signature
+        assert sig is not None
+        if len(arrays) != len(sig):
+            raise ValueError(f"{type(self).__name__} was built for {len(sig)} parameters, "
+                             f"received {len(arrays)}. The parameter list must stay the same "
+                             "between steps; use a new optimizer for a new list.")
+        for i, (a, (shape, dtype)) in enumerate(zip(arrays, sig)):
+            if a.shape != shape or a.dtype != dtype:
+                raise ValueError(f"Parameter {i} changed between steps: expected shape "
+                                 f"{shape} ({dtype}), received shape {a.shape} ({a.dtype}).")
+
+    # ---------------------------------------------------------------- public steps
+    def step(self, params: Iterable[Any]) -> None:
+        """One update of ``params`` from their ``.grad`` (``None`` grads are skipped)."""
+        params = list(params)
+        grads = []
+        for i, p in enumerate(params):
+            if isinstance(p, np.ndarray) or not hasattr(p, "grad"):
+                raise TypeError(f"step() reads `.grad`; parameter {i} is a "
+                                f"{type(p).__name__} without one. Use apply(grads, params).")
+            grads.append(p.grad)
+        self._apply(grads, params)
+
+    def apply(self, grads: Sequence[Any], params: Sequence[Any]) -> None:
+        """One update of ``params`` (Tensors or ndarrays) with the given gradients."""
+        grads, params = list(grads), list(params)
+        if len(grads) != len(params):
+            raise ValueError(f"apply() received {len(grads)} gradients for {len(params)} "
+                             "parameters; they must pair up one to one.")
+        self._apply(grads, params)
+
+    def apply_gradients(self, grads_and_vars: Iterable[tuple[Any, Any]]) -> None:
+        """Keras-style ``apply_gradients([(grad, param), ...])``."""
+        pairs = list(grads_and_vars)
+        self.apply([g for g, _ in pairs], [p for _, p in pairs])
+
+    # ---------------------------------------------------------------- the step
+    def _apply(self, grads: list[Any], params: list[Any]) -> None:
+        arrays = [_param_array(p, f"Parameter {i}") for i, p in enumerate(params)]
+        if self._signature is None:
+            self._build(arrays)
+        else:
+            self._check_signature(arrays)
+        work = []
+        for i, (g, w) in enumerate(zip(grads, arrays)):
+            if g is None:
+                continue
+            g = _grad_array(g)
+            if g.shape != w.shape:
+                raise ValueError(f"Gradient {i} has shape {g.shape} but parameter {i} has "
+                                 f"shape {w.shape}; they must match.")
+            work.append((i, w, g))
+        if not work:
+            return
+
+        lr = self.learning_rate
+        work = self._clip(work)
+        t = self.iterations + 1  # the notes' t: 1 on the first step
+        coeffs = self._coefficients(lr, t)
+        if self.weight_decay:
+            coeffs["decay"] = 1.0 - lr * self.weight_decay
+        by_dtype: dict[np.dtype, dict[str, Any]] = {}
+        for i, w, g in work:
+            c = by_dtype.get(w.dtype)
+            if c is None:
+                # Cast once per dtype: a float64 scalar would upcast float32 arrays.
+                c = by_dtype[w.dtype] = {k: w.dtype.type(v) for k, v in coeffs.items()}
+            if self.weight_decay:
+                w *= c["decay"]  # w = w - eta * wd * w, decoupled from the gradient
+            self._update(w, g, self._state[i], self._scratch[i], c)
+        self.iterations = t
+        if self.flush_denormals and self._decaying_slots and t % _FLUSH_EVERY == 0:
+            self._flush(work)
+
+    def _clip(self, work: list[tuple[int, np.ndarray, np.ndarray]]):
+        """Clipped copies of the gradients, written into optimizer-owned buffers."""
+        if self.clipvalue is not None:
+            v = self.clipvalue
+            return [(i, w, np.clip(g, -v, v, out=self._clip_buffer(i, w))) for i, w, g in work]
+        if self.clipnorm is not None:
+            out = []
+            for i, w, g in work:
+                norm = math.sqrt(float(np.vdot(g, g)))
+                if norm > self.clipnorm:  # g * clipnorm / ||g||; False for a NaN norm
+                    g = np.multiply(g, w.dtype.type(self.clipnorm / norm), out=self._clip_buffer(i, w))
+                out.append((i, w, g))
+            return out
+        if self.global_clipnorm is not None:
+            norm = math.sqrt(sum(float(np.vdot(g, g)) for _, _, g in work))
+            if norm > self.global_clipnorm:
+                scale = self.global_clipnorm / norm
+                return [(i, w, np.multiply(g, w.dtype.type(scale), out=self._clip_buffer(i, w)))
+                        for i, w, g in work]
+        return work
+
+    def _clip_buffer(self, i: int, w: np.ndarray) -> np.ndarray:
+        buf = self._clip_buffers[i]
+        if buf is None:
+            buf = self._clip_buffers[i] = np.empty_like(w)
+        return buf
+
+    def _flush(self, work) -> None:
+        """Set tiny values of the decaying slots to zero (see _FLUSH_THRESHOLD)."""
+        for i, w, _ in work:
+            threshold = _FLUSH_THRESHOLD.get(w.dtype)
+            if threshold is None:
+                continue
+            keep = self._scratch[i][0]
+            for name in self._decaying_slots:
+                x = self._state[i][name]
+                np.abs(x, out=keep)
+                np.greater_equal(keep, threshold, out=keep)  # 1.0 keep, 0.0 flush
+                x *= keep
+
+    # ---------------------------------------------------------------- rule hooks
+    def _coefficients(self, lr: float, t: int) -> dict[str, float]:
+        """Scalars for this step, as Python floats (cast to each parameter's dtype
+        by the caller). Called exactly once per counted step."""
+        return {"lr": lr}
+
+    def _update(self, w: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray],
+                scratch: list[np.ndarray], c: dict[str, Any]) -> None:
+        """Update ``w`` in place from ``g``; ``state`` holds this parameter's slots."""
+        raise NotImplementedError
+
+    # ---------------------------------------------------------------- state
+    def get_state(self) -> dict[str, Any]:
+        """Everything that changes during training, as copies.
+
+        Keys: ``iterations`` (int), ``num_params`` (int, 0 before the first step),
+        ``learning_rate`` (float, only when it is a constant rather than a
+        schedule), each rule's scalar state (floats), and ``"<slot>/<index>"``
+        arrays such as ``"m/0"``, ``"v/0"``, in parameter order.
+        """
+        state: dict[str, Any] = {"iterations": int(self.iterations)}
+        if not callable(self._learning_rate):
+            state["learning_rate"] = float(self._learning_rate)
+        for key in self._scalar_state:
+            state[key.lstrip("_")] = float(getattr(self, key))
+        if self._signature is None and self._pending_state is not None:
+            pending = self._pending_state
+            state["num_params"] = pending["num_params"]
+            state.update({k: v.copy() for k, v in pending.items() if isinstance(v, np.ndarray)})
+            return state
+        state["num_params"] = 0 if self._signature is None else len(self._signature)
+        for i, slots in enumerate(self._state):
+            for name in self._slot_names:
+                state[f"{name}/{i}"] = slots[name].copy()
+        return state
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        """Restore ``get_state()``'s output (on this or a fresh, same-config optimizer).
+
+        On an optimizer that has not stepped yet the slots are kept until the first
+        step, which checks them against the parameters.
+        """
+        iterations = state.get("iterations")
+        if isinstance(iterations, bool) or not isinstance(iterations, (int, np.integer)) \
+                or iterations < 0:
+            raise ValueError(f"State entry `iterations` must be an int >= 0; received {iterations!r}.")
+        num = state.get("num_params", 0)
+        if isinstance(num, bool) or not isinstance(num, (int, np.integer)) or num < 0:
+            raise ValueError(f"State entry `num_params` must be an int >= 0; received {num!r}.")
+        slots: dict[str, Any] = {"num_params": int(num)}
+        for i in range(int(num)):
+            for name in self._slot_names:
+                key = f"{name}/{i}"
+                if key not in state:
+                    raise ValueError(f"State for {type(self).__name__} lacks `{key}` "
+                                     f"(expected slots {list(self._slot_names)} for {num} parameters).")
+                slots[key] = np.array(state[key], copy=True)
+        scalars = {}
+        for key in self._scalar_state:
+            name = key.lstrip("_")
+            if name not in state:
+                raise ValueError(f"State for {type(self).__name__} lacks `{name}`.")
+            scalars[key] = float(state[name])
+        lr = state.get("learning_rate")
+        if lr is not None:
+            if callable(self._learning_rate):
+                raise ValueError("The saved state has a constant learning rate but this "
+                                 "optimizer uses a schedule; build it from the same config.")
+            lr = _check_float("learning_rate", lr, 0)
+        if self._signature is None:
+            self._pending_state = slots
+        else:
+            self._load_slots(slots)
+        if lr is not None:
+            self._learning_rate = lr
+        self.iterations = int(iterations)
+        for key, value in scalars.items():
+            setattr(self, key, value)
+
+    def _load_slots(self, slots: dict[str, Any]) -> None:
+        """Copy saved slots into the built state, checking count and shapes first."""
+        assert self._signature is not None
+        num = slots["num_params"]
+        if num and num != len(self._signature):
+            raise ValueError(f"The saved optimizer state is for {num} parameters; this "
+                             f"optimizer has {len(self._signature)}.")
+        if not num:
+            return
+        for i, (shape, _) in enumerate(self._signature):
+            for name in self._slot_names:
+                saved = slots[f"{name}/{i}"]
+                if saved.shape != shape:
+                    raise ValueError(f"Saved slot `{name}/{i}` has shape {saved.shape}; "
+                                     f"parameter {i} has shape {shape}.")
+        for i in range(num):
+            for name in self._slot_names:
+                np.copyto(self._state[i][name], slots[f"{name}/{i}"], casting="same_kind")
+
+    # ---------------------------------------------------------------- config
+    def get_config(self) -> dict[str, Any]:
+        """Constructor arguments, so that ``type(opt).from_config(cfg)`` rebuilds it.
+
+        A schedule is stored as ``{"class_name": ..., "config": ...}``; a constant
+        learning rate as its current value.
+        """
+        lr = self._learning_rate
+        if callable(lr):
+            lr = _schedules.serialize(lr)
+        return {"name": self.name, "learning_rate": lr, "weight_decay": self.weight_decay,
+                "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm,
+                "clipvalue": self.clipvalue}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> "Optimizer":
+        config = dict(config)
+        if isinstance(config.get("learning_rate"), dict):
+            config["learning_rate"] = _schedules.deserialize(config["learning_rate"])
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name!r} iterations={self.iterations}>"
