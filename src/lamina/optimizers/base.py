@@ -137,11 +137,11 @@ class Optimizer:
     def __init__(self, learning_rate: LearningRate, weight_decay: float | None = None,
                  clipnorm: float | None = None, clipvalue: float | None = None,
                  global_clipnorm: float | None = None, name: str | None = None) -> None:
-        given = [k for k, v in (("clipnorm", clipnorm), ("clipvalue", clipvalue),
-                                ("global_clipnorm", global_clipnorm)) if v is not None]
+        given = [f"{k}={v!r}" for k, v in (("clipnorm", clipnorm), ("clipvalue", clipvalue),
+                                           ("global_clipnorm", global_clipnorm)) if v is not None]
         if len(given) > 1:
-            raise ValueError(f"Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be "
-                             f"set; received {', '.join(f'{k}={locals()[k]!r}' for k in given)}.")
+            raise ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be "
+                             f"set; received {', '.join(given)}.")
         self.clipnorm = None if clipnorm is None else _check_float("clipnorm", clipnorm, 0, low_open=True)
         self.clipvalue = None if clipvalue is None else _check_float("clipvalue", clipvalue, 0, low_open=True)
         self.global_clipnorm = (None if global_clipnorm is None else

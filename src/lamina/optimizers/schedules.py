@@ -128,6 +128,10 @@ class LinearDecay(PolynomialDecay):
     """
 
     def __init__(self, eta_0: float, tau: int, eta_tau: float) -> None:
+        # Checked under the notes' names first, so an error names the argument given.
+        _check_number("eta_0", eta_0, nonnegative=True)
+        _check_number("tau", tau, positive=True)
+        _check_number("eta_tau", eta_tau, nonnegative=True)
         super().__init__(eta_0, tau, eta_tau, power=1.0, cycle=False, name="LinearDecay")
         self._tau_arg = tau
 
