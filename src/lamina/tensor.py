@@ -104,9 +104,9 @@ class Tensor:
         self._parents: tuple[Tensor, ...] = ()
         self._vjp: VJP | None = None
         self.name = name
-        # Set on the output of a sigmoid/softmax layer: the pre-activation tensor, so that a cross-entropy loss
-        # can be computed from the logits, stably (what Keras does when a model ends in sigmoid or softmax).
-        self._logits: Tensor | None = None
+        # Set on the output of a sigmoid/softmax layer: ("sigmoid" | "softmax", pre-activation tensor), so that a
+        # cross-entropy loss can be computed from the logits, stably (what Keras does for such outputs).
+        self._logits: tuple[str, Tensor] | None = None
 
     # ----- construction used by the ops ------------------------------------------------------------------
     @classmethod

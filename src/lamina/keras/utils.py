@@ -1,0 +1,4 @@
+"""``keras.utils``: ``set_random_seed`` (lamina.random's) and the other lamina.utils helpers."""
+
+from ..random import set_random_seed  # noqa: F401
+from ..utils import *  # noqa: F401,F403
