@@ -17,7 +17,7 @@ from .ops import (
 )
 from .functional import (
     sigmoid, tanh, relu, leaky_relu, softmax, log_softmax, linear, step, softmax_cross_entropy,
-    sigmoid_binary_cross_entropy, dense, batch_norm, batch_norm_inference, dropout,
+    sigmoid_binary_cross_entropy, squared_error, dense, batch_norm, batch_norm_inference, dropout,
 )
 from .gradcheck import gradcheck, GradcheckError
 

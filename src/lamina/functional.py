@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .tensor import Tensor, as_tensor
+from .tensor import Tensor, as_tensor, gradient_target
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -200,6 +200,26 @@ def sigmoid_binary_cross_entropy(logits: Any, labels: Any, reduction: str = "mea
     return Tensor._from_op(loss, (logits,), vjp)
 
 
+def squared_error(y_pred: Any, y_true: Any) -> Tensor:
+    """Per-sample mean squared error over the last axis, as one primitive (the notes' regression cost).
+
+        l_i = (1/D) sum_j (y_hat_ij - y_ij)^2,    dl_i/dy_hat_ij = (2/D) (y_hat_ij - y_ij)
+
+    ``y_true`` is a constant (no gradient) of ``y_pred``'s shape.
+    """
+    y_pred = as_tensor(y_pred)
+    y = _labels_array(y_true).astype(y_pred.dtype, copy=False)
+    diff = y_pred.data - y
+    features = diff.shape[-1] if diff.ndim else 1
+    out = np.mean(diff * diff, axis=-1) if diff.ndim else diff * diff
+    scale = np.asarray(2 / features, dtype=y_pred.dtype)
+
+    def vjp(g):
+        return ((g[..., None] if diff.ndim else g) * diff * scale,)
+
+    return Tensor._from_op(out, (y_pred,), vjp)
+
+
 # ----- fused layer primitives --------------------------------------------------------------------------------
 def _activation_forward(name: str | None, z: np.ndarray, alpha: float) -> np.ndarray:
     """Apply a fusable activation in place on z (z was allocated by the caller)."""
@@ -263,9 +283,10 @@ def dense(x: Any, kernel: Tensor, bias: Tensor | None = None, activation: str | 
         if x.requires_grad:
             grads[0] = dz @ W.T
         if kernel.requires_grad:
-            grads[1] = X.reshape(-1, X.shape[-1]).T @ dz2
+            # dL/dW goes straight into the weight's gradient buffer when it has one (a packed model).
+            grads[1] = np.matmul(X.reshape(-1, X.shape[-1]).T, dz2, out=gradient_target(kernel))
         if bias is not None:
-            grads.append(dz2.sum(axis=0) if bias.requires_grad else None)
+            grads.append(np.sum(dz2, axis=0, out=gradient_target(bias)) if bias.requires_grad else None)
         return grads
 
     return Tensor._from_op(out, parents, vjp)

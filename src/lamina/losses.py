@@ -18,7 +18,7 @@ import numpy as np
 
 from . import ops
 from .activations import logits_of
-from .functional import sigmoid_binary_cross_entropy, softmax_cross_entropy
+from .functional import sigmoid_binary_cross_entropy, softmax_cross_entropy, squared_error
 from .tensor import Tensor, as_tensor
 
 __all__ = [
@@ -88,7 +88,7 @@ def _weighted_mean(name: str, per_sample: Tensor, sample_weight: Any) -> Tensor:
     """sum_i w_i l_i / N over all per-sample losses (Keras's 'sum_over_batch_size')."""
     count = max(per_sample.size, 1)
     if sample_weight is None:
-        return ops.sum(per_sample) * (1.0 / count)
+        return ops.mean(per_sample)
     weights = np.asarray(sample_weight.data if isinstance(sample_weight, Tensor) else sample_weight)
     if weights.size == per_sample.size:
         weights = weights.reshape(per_sample.shape)
@@ -117,8 +117,7 @@ class MeanSquaredError(Loss):
     """l_i = mean_j (y_ij - y_hat_ij)^2, the notes' regression cost."""
 
     def call(self, y_true, y_pred):
-        diff = y_pred - _match_rank(self.name, y_true, y_pred)
-        return ops.mean(diff * diff, axis=-1)
+        return squared_error(y_pred, _match_rank(self.name, y_true, y_pred))
 
 
 class MeanAbsoluteError(Loss):

@@ -89,7 +89,8 @@ class Tensor:
         array([ 2., -4.], dtype=float32)
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_parents", "_vjp", "name", "_logits", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "_parents", "_vjp", "name", "_logits", "_grad_buffer",
+                 "__weakref__")
     # NumPy must defer to Tensor's reflected operators (ndarray + Tensor -> Tensor.__radd__).
     __array_priority__ = 1000
 
@@ -107,6 +108,9 @@ class Tensor:
         # Set on the output of a sigmoid/softmax layer: ("sigmoid" | "softmax", pre-activation tensor), so that a
         # cross-entropy loss can be computed from the logits, stably (what Keras does for such outputs).
         self._logits: tuple[str, Tensor] | None = None
+        # Optional preallocated home for this leaf's gradient (a view into a model's flat gradient buffer, see
+        # lamina/packing.py); left unset on op results, which never keep a gradient.
+        self._grad_buffer: np.ndarray | None = None
 
     # ----- construction used by the ops ------------------------------------------------------------------
     @classmethod
@@ -210,32 +214,64 @@ class Tensor:
         _run_backward(self, seed, seed_owned)
 
 
-def _topological_order(root: Tensor) -> list[Tensor]:
-    """Nodes that need a gradient, each after all of its parents (iterative DFS, post-order).
+def _topological_order(root: Tensor) -> tuple[list[Tensor], dict[Tensor, int]]:
+    """Nodes that need a gradient, each after all of its parents (iterative DFS, post-order), and how many
+    times each leaf is used as an input.
 
     Tensors hash by identity (``object.__hash__``), so they serve directly as set and dict keys.
     """
     order: list[Tensor] = []
+    leaf_uses: dict[Tensor, int] = {}
     visited = {root}
     stack = [(root, iter(root._parents))]
     while stack:
         node, parents = stack[-1]
         for parent in parents:
-            if parent.requires_grad and parent not in visited:
+            if not parent.requires_grad:
+                continue
+            if parent._vjp is None:
+                leaf_uses[parent] = leaf_uses.get(parent, 0) + 1
+            if parent not in visited:
                 visited.add(parent)
                 stack.append((parent, iter(parent._parents)))
                 break
         else:
             stack.pop()
             order.append(node)
-    return order
+    return order, leaf_uses
+
+
+# Leaves whose gradient a VJP may write straight into the leaf's preallocated buffer (see ``gradient_target``).
+_gradient_targets: dict[Tensor, np.ndarray] = {}
+
+
+def gradient_target(leaf: Tensor) -> np.ndarray | None:
+    """During backward: the array into which a VJP may write ``leaf``'s whole gradient (``out=``), or None.
+
+    Only a leaf with a preallocated buffer (a packed model weight), no gradient yet, and exactly one use in
+    the graph qualifies: its one VJP's result is then its entire gradient, so computing it in place saves
+    allocating and copying a weight-sized array. Anything else gets a fresh array as usual.
+    """
+    return _gradient_targets.get(leaf)
 
 
 def _run_backward(root: Tensor, seed: np.ndarray, seed_owned: bool) -> None:
     # Pending gradient per node: [array, owned]. "owned" means backward allocated the array itself and may add
     # into it in place; otherwise the first addition allocates a fresh sum.
     pending: dict[Tensor, list] = {root: [seed, seed_owned]}
-    for node in reversed(_topological_order(root)):
+    order, leaf_uses = _topological_order(root)
+    for leaf, uses in leaf_uses.items():
+        buffer = getattr(leaf, "_grad_buffer", None)
+        if uses == 1 and buffer is not None and leaf.grad is None:
+            _gradient_targets[leaf] = buffer
+    try:
+        _backward_pass(order, pending)
+    finally:
+        _gradient_targets.clear()
+
+
+def _backward_pass(order: list[Tensor], pending: dict[Tensor, list]) -> None:
+    for node in reversed(order):
         entry = pending.pop(node, None)
         if entry is None:  # no gradient reached this node
             continue
@@ -243,7 +279,13 @@ def _run_backward(root: Tensor, seed: np.ndarray, seed_owned: bool) -> None:
         if node._vjp is None:
             # A leaf: keep the gradient. Copy if it may alias an array someone else holds.
             if node.grad is None:
-                node.grad = g if owned else g.copy()
+                buffer = getattr(node, "_grad_buffer", None)
+                if buffer is not None:
+                    if g is not buffer:
+                        np.copyto(buffer, g)
+                    node.grad = buffer
+                else:
+                    node.grad = g if owned else g.copy()
             else:
                 node.grad = np.asarray(node.grad + g)
             continue

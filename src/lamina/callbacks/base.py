@@ -151,6 +151,12 @@ class CallbackList:
         for callback in self.callbacks:
             callback.set_params(params)
 
+    def implements(self, *hooks: str) -> bool:
+        """Whether any callback overrides one of ``hooks``; the training loop skips per-batch work (computing
+        the running logs, calling empty hooks) that no callback would see."""
+        return any(getattr(getattr(c, hook), "__func__", None) is not getattr(Callback, hook)
+                   for c in self.callbacks for hook in hooks)
+
     def _call(self, hook: str, *args: Any) -> None:
         for callback in self.callbacks:
             getattr(callback, hook)(*args)

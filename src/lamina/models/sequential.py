@@ -217,5 +217,17 @@ class Sequential(TrainingMixin):
             model.trainable = False
         return model
 
+    # ----- saving --------------------------------------------------------------------------------------------
+    def save(self, filepath: str, overwrite: bool = True) -> None:
+        """Save the whole model: architecture, weights, compile settings, optimizer and random states (see
+        ``lamina.models.saving``); a name ending in ``.keras`` writes Keras 3's format instead.
+
+        Example:
+            >>> model.save("classifier.lamina")
+            >>> model = lamina.models.load_model("classifier.lamina")
+        """
+        from .saving import save_model
+        save_model(self, filepath, overwrite=overwrite)
+
     def __repr__(self) -> str:
         return f"<Sequential name={self.name}, layers={[layer.name for layer in self._layers]}, built={self.built}>"

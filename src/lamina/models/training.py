@@ -22,6 +22,11 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from .. import losses as losses_module
+from .. import metrics as metrics_module
+from .. import optimizers as optimizers_module
+from ..callbacks import CallbackList
+from ..packing import pack
 from ..random import make_rng
 from ..tensor import Tensor, no_grad
 from . import data_adapter as da
@@ -95,9 +100,6 @@ class TrainingMixin:
         unknown = sorted(set(kwargs) - set(_IGNORED_COMPILE_ARGS))
         if unknown:
             raise TypeError(f"compile() got unexpected argument(s) {unknown}")
-        from .. import losses as losses_module
-        from .. import metrics as metrics_module
-        from .. import optimizers as optimizers_module
 
         self.optimizer = optimizers_module.get(optimizer)
         self.loss = loss
@@ -163,12 +165,18 @@ class TrainingMixin:
         return dict(sorted(logs.items()))
 
     def _train_step(self, x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None) -> None:
-        for p in self.trainable_weights:
-            p.grad = None
         y_pred = self(x, training=True)
         loss = self._total_loss(y, y_pred, sample_weight)
         # Read after the forward pass: the first call is what builds the layers and creates their weights.
         params = self.trainable_weights
+        for p in params:
+            p.grad = None
+        if getattr(self, "_packed_weights", None) != [id(p) for p in params]:
+            # The weights now exist (or changed): lay them out in one flat buffer, so that the optimizer updates
+            # them all with a few large ufunc calls (lamina/packing.py). The forward pass above read the old
+            # arrays, which hold the same values, so its gradients are unaffected.
+            pack(params)
+            self._packed_weights = [id(p) for p in params]
         if loss.requires_grad:
             loss.backward()
             self.optimizer.step(params)
@@ -224,7 +232,6 @@ class TrainingMixin:
             >>> history = model.fit(X, y, epochs=10, batch_size=32, validation_split=0.2)
             >>> history.history['val_loss']
         """
-        from ..callbacks import CallbackList
 
         self._require_compiled("fit")
         verbose = _check_verbose(verbose)
@@ -252,6 +259,7 @@ class TrainingMixin:
                                      verbose=verbose, epochs=int(epochs), steps=steps)
         rng = self._shuffle_generator()
         self.stop_training = False
+        batch_hooks = callback_list.implements("on_train_batch_begin", "on_train_batch_end")
         callback_list.on_train_begin()
         epoch_logs: Logs = {}
         for epoch in range(int(initial_epoch), int(epochs)):
@@ -260,10 +268,12 @@ class TrainingMixin:
             order = rng.permutation(n) if shuffle else None
             done = 0
             for step, index in enumerate(da.batches(n, batch_size, order)):
-                callback_list.on_train_batch_begin(step)
+                if batch_hooks:
+                    callback_list.on_train_batch_begin(step)
                 self._train_step(x[index], y[index], da.take(sample_weight, index))
                 done += 1
-                callback_list.on_train_batch_end(step, self._logs())
+                if batch_hooks:
+                    callback_list.on_train_batch_end(step, self._logs())
                 if self.stop_training:
                     break
             if done < steps:
@@ -306,7 +316,6 @@ class TrainingMixin:
         Example:
             >>> loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
         """
-        from ..callbacks import CallbackList
 
         self._require_compiled("evaluate")
         verbose = _check_verbose(verbose)
@@ -335,7 +344,6 @@ class TrainingMixin:
         Example:
             >>> probabilities = model.predict(x_test, verbose=0)
         """
-        from ..callbacks import CallbackList
 
         verbose = _check_verbose(verbose)
         batch_size = da.check_batch_size(batch_size)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -64,10 +65,14 @@ class Adam(Optimizer):
         self._slot_names = ("m", "v", "v_max") if self.amsgrad else ("m", "v")
 
     def _coefficients(self, lr: float, t: int) -> dict[str, float]:
-        return {"lr": lr, "beta_1": self.beta_1, "one_minus_beta_1": 1.0 - self.beta_1,
+        bias_1 = 1.0 - self.beta_1 ** t
+        root_bias_2 = math.sqrt(1.0 - self.beta_2 ** t)
+        return {"beta_1": self.beta_1, "one_minus_beta_1": 1.0 - self.beta_1,
                 "beta_2": self.beta_2, "one_minus_beta_2": 1.0 - self.beta_2,
-                "bias_1": 1.0 - self.beta_1 ** t, "bias_2": 1.0 - self.beta_2 ** t,
-                "epsilon": self.epsilon}
+                # eta m_hat / (sqrt(v_hat) + eps) = (eta sqrt(1 - beta_2^t) / (1 - beta_1^t)) m
+                #                                   / (sqrt(v) + eps sqrt(1 - beta_2^t))
+                # the same quantity with the corrections folded into two scalars: one pass fewer per step.
+                "step_size": lr * root_bias_2 / bias_1, "epsilon_hat": self.epsilon * root_bias_2}
 
     def _update(self, w: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray],
                 scratch: list[np.ndarray], c: dict[str, Any]) -> None:
@@ -82,11 +87,10 @@ class Adam(Optimizer):
         if self.amsgrad:
             np.maximum(state["v_max"], v, out=state["v_max"])
             v = state["v_max"]
-        np.divide(v, c["bias_2"], out=s)     # v_hat
-        np.sqrt(s, out=s)
-        s += c["epsilon"]                    # sqrt(v_hat) + epsilon
+        np.sqrt(v, out=s)
+        s += c["epsilon_hat"]                # sqrt(v_hat) + epsilon, times sqrt(1 - beta_2^t)
         np.divide(m, s, out=s)
-        s *= c["lr"] / c["bias_1"]           # eta * m_hat / (sqrt(v_hat) + epsilon)
+        s *= c["step_size"]                  # eta m_hat / (sqrt(v_hat) + epsilon)
         w -= s
 
     def get_config(self) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from typing import Any, Callable, Iterable, Sequence, Union
 
 import numpy as np
 
+from ..packing import flat_base
 from . import schedules as _schedules
 
 LearningRate = Union[float, Callable[[int], float]]
@@ -158,6 +159,10 @@ class Optimizer:
         self._scratch: list[list[np.ndarray]] = []
         self._clip_buffers: list[np.ndarray | None] = []
         self._pending_state: dict[str, Any] | None = None
+        # Set when the parameters tile one flat buffer (lamina/packing.py): the rule then runs once on
+        # the whole buffer. (flat parameters, per-parameter arrays, flat slots, flat scratch)
+        self._flat: tuple[np.ndarray, list[np.ndarray], dict[str, np.ndarray], list[np.ndarray]] | None = None
+        self._flat_grads: tuple[list[np.ndarray], np.ndarray] | None = None
 
     # ---------------------------------------------------------------- learning rate
     @property
@@ -195,7 +200,29 @@ class Optimizer:
 
     def _build(self, arrays: list[np.ndarray]) -> None:
         self._signature = [(a.shape, a.dtype) for a in arrays]
-        self._state = [self._init_slots(a) for a in arrays]
+        flat = flat_base(arrays)
+        if flat is not None:
+            # One flat array per slot; each parameter's state is a view of its segment, so that get_state,
+            # set_state and the per-parameter path see the same numbers.
+            slots = self._init_slots(flat)
+            scratch = [np.empty_like(flat) for _ in range(self._num_scratch)]
+            self._flat = (flat, list(arrays), slots, scratch)
+            self._state = []
+            offset = 0
+            for a in arrays:
+                self._state.append({name: slot[offset:offset + a.size].reshape(a.shape)
+                                    for name, slot in slots.items()})
+                offset += a.size
+        else:
+            self._flat = None
+            self._state = [self._init_slots(a) for a in arrays]
+        if flat is not None:
+            offsets = np.cumsum([0] + [a.size for a in arrays])
+            self._scratch = [[buf[o:o + a.size].reshape(a.shape) for buf in scratch]
+                             for o, a in zip(offsets, arrays)]
+            self._clip_buffers = [None] * len(arrays)
+            self._finish_build()
+            return
         # Scratch space holds nothing between parameters, so all parameters of one
         # dtype share buffers as large as the largest of them (views, not copies).
         largest: dict[np.dtype, int] = {}
@@ -206,6 +233,10 @@ class Optimizer:
         self._scratch = [[buf[:a.size].reshape(a.shape) for buf in pools[a.dtype]]
                          for a in arrays]
         self._clip_buffers = [None] * len(arrays)
+        self._finish_build()
+
+    def _finish_build(self) -> None:
+        """Load state that set_state() received before the parameters were known."""
         if self._pending_state is not None:
             pending, self._pending_state = self._pending_state, None
             try:
@@ -258,6 +289,11 @@ class Optimizer:
 
     # ---------------------------------------------------------------- the step
     def _apply(self, grads: list[Any], params: list[Any]) -> None:
+        if self._flat is not None:
+            flat_grad = self._flat_gradient(grads, params)
+            if flat_grad is not None:
+                self._apply_flat(flat_grad)
+                return
         arrays = [_param_array(p, f"Parameter {i}") for i, p in enumerate(params)]
         if self._signature is None:
             self._build(arrays)
@@ -293,6 +329,66 @@ class Optimizer:
         self.iterations = t
         if self.flush_denormals and self._decaying_slots and t % _FLUSH_EVERY == 0:
             self._flush(work)
+
+    def _flat_gradient(self, grads: list[Any], params: list[Any]) -> np.ndarray | None:
+        """The flat gradient buffer when ``params`` are the packed parameters and ``grads`` tile one buffer
+        in the same layout; else None (the per-parameter path handles everything else, errors included)."""
+        _, param_arrays, _, _ = self._flat  # type: ignore[misc]
+        if len(params) != len(param_arrays) or len(grads) != len(params) or self.clipnorm is not None:
+            return None
+        for p, a in zip(params, param_arrays):
+            if (p if isinstance(p, np.ndarray) else getattr(p, "data", None)) is not a:
+                return None
+        arrays = []
+        for g in grads:
+            g = g if isinstance(g, np.ndarray) else getattr(g, "data", None)
+            if not isinstance(g, np.ndarray):
+                return None
+            arrays.append(g)
+        cached = self._flat_grads
+        if cached is not None and all(a is b for a, b in zip(arrays, cached[0])):
+            return cached[1]
+        if any(g.shape != a.shape for g, a in zip(arrays, param_arrays)):
+            return None
+        base = flat_base(arrays)
+        if base is None or base.dtype != param_arrays[0].dtype:
+            return None
+        self._flat_grads = (arrays, base)
+        return base
+
+    def _apply_flat(self, g: np.ndarray) -> None:
+        """One step on the packed buffer: the same order as ``_apply`` (clip, decay, rule), one rule call."""
+        w, _, slots, scratch = self._flat  # type: ignore[misc]
+        lr = self.learning_rate
+        if self.clipvalue is not None:
+            g = np.clip(g, -self.clipvalue, self.clipvalue, out=self._flat_clip_buffer(w))
+        elif self.global_clipnorm is not None:
+            norm = math.sqrt(float(np.vdot(g, g)))
+            if norm > self.global_clipnorm:
+                g = np.multiply(g, w.dtype.type(self.global_clipnorm / norm), out=self._flat_clip_buffer(w))
+        t = self.iterations + 1
+        coeffs = self._coefficients(lr, t)
+        if self.weight_decay:
+            coeffs["decay"] = 1.0 - lr * self.weight_decay
+        c = {k: w.dtype.type(v) for k, v in coeffs.items()}
+        if self.weight_decay:
+            w *= c["decay"]
+        self._update(w, g, slots, scratch, c)
+        self.iterations = t
+        if self.flush_denormals and self._decaying_slots and t % _FLUSH_EVERY == 0:
+            threshold = _FLUSH_THRESHOLD.get(w.dtype)
+            if threshold is not None:
+                keep = scratch[0]
+                for name in self._decaying_slots:
+                    np.abs(slots[name], out=keep)
+                    np.greater_equal(keep, threshold, out=keep)
+                    slots[name] *= keep
+
+    def _flat_clip_buffer(self, w: np.ndarray) -> np.ndarray:
+        buffer = getattr(self, "_flat_clip", None)
+        if buffer is None or buffer.shape != w.shape:
+            buffer = self._flat_clip = np.empty_like(w)
+        return buffer
 
     def _clip(self, work: list[tuple[int, np.ndarray, np.ndarray]]):
         """Clipped copies of the gradients, written into optimizer-owned buffers."""

@@ -1,0 +1,303 @@
+"""The ``lamina`` command: ``lamina train`` trains a network on real data; ``lamina examples`` lists the examples.
+
+``lamina train`` with no options trains a 64-128-64-10 ReLU network (dropout 0.2) with Adam on the UCI 8x8 digits
+shipped inside the package (no download, a few seconds), shows Keras's progress bar, prints ``test accuracy: 0.969`` and writes
+the training curves (when matplotlib is installed) and the trained weights into ``./lamina-output``.
+
+The list of examples is kept here, as data inside the package, because an installed Lamina has no
+``examples/`` folder; when the command runs from a source checkout it also prints where the scripts are.
+(A test checks that this list and the checkout's ``examples/`` folder agree.)
+
+Run ``lamina --help`` or ``lamina train --help`` for every option; ``python -m lamina.cli`` works too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+#: (script name, section of the notes, what it shows): the scripts in the source repository's ``examples/``.
+EXAMPLES: tuple[tuple[str, str, str], ...] = (
+    ("s1_deep_network_digits", "1 Introduction",
+     "a deep network classifies handwritten digits (MNIST when present, else the packaged UCI digits)"),
+    ("s2_xor", "2 XOR problem",
+     "least squares gives w = 0, w0 = 0.5; logistic regression fails; the notes' 2-neuron solution; training"),
+    ("s3_activations", "3 Activation functions",
+     "activations and their derivatives, vanishing gradients, softmax temperature, universal approximation"),
+    ("s4_optimizers", "4 Optimization",
+     "SGD, momentum, AdaGrad, RMSProp, Adam on a saddle and a ravine; learning-rate decay"),
+    ("s5_regularization", "5 Regularization",
+     "overfit first, then L2, dropout, early stopping, noise augmentation and an ensemble"),
+    ("s6_batch_norm", "6 Batch normalization",
+     "Ioffe & Szegedy's MNIST setup (3 x 100 sigmoid units, batches of 60) with and without batch norm"),
+    ("s7_backprop", "7 Back propagation",
+     "the 2-2-1 network's gradients by the notes' formulas, by autodiff and numerically: all equal"),
+)
+
+DEFAULT_OUTPUT = "lamina-output"
+DATASETS = ("digits", "mnist", "fashion-mnist")
+OPTIMIZERS = ("adam", "sgd", "rmsprop", "adagrad", "adamw", "nadam")
+ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid")
+
+# Epochs when --epochs is not given: the digits are small (1,438 training images, ~1 s for 50 epochs); MNIST
+# and Fashion-MNIST are 40 times larger and need fewer passes.
+DEFAULT_EPOCHS = {"digits": 50, "mnist": 10, "fashion-mnist": 10, "folder": 10}
+
+
+# ----- parsing ------------------------------------------------------------------------------------------------
+def _layer_sizes(text: str) -> tuple[int, ...]:
+    """``"128,64"`` -> (128, 64); ``""`` or ``"none"`` -> () (a linear softmax classifier)."""
+    if text.strip().lower() in ("", "none"):
+        return ()
+    try:
+        sizes = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"layer sizes must be integers separated by commas, e.g. 128,64; "
+                                         f"received {text!r}") from None
+    if any(size <= 0 for size in sizes):
+        raise argparse.ArgumentTypeError(f"layer sizes must be positive; received {text!r}")
+    return sizes
+
+
+def _rate(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError(f"a rate must be in [0, 1); received {text}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer; received {text}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``lamina`` argument parser, with the ``train`` and ``examples`` subcommands."""
+    from . import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="lamina",
+        description="Lamina: a small deep-learning library on NumPy with its own autodiff and a Keras-compatible "
+                    "API. Train a network on real data, or list the examples of the course notes.",
+        epilog="Run 'lamina train' for the main job (no download needed), 'lamina COMMAND --help' for a "
+               "command's options.")
+    parser.add_argument("--version", action="version", version=f"lamina {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    train = commands.add_parser(
+        "train", help="train a multi-layer perceptron and report its test accuracy",
+        description="Train a multi-layer perceptron (ReLU hidden layers, softmax output, sparse categorical "
+                    "cross-entropy) with a progress bar; print the test accuracy as 'test accuracy: 0.969'; "
+                    "write the loss/accuracy curves (PNG, needs matplotlib) and the weights into the output "
+                    "folder. Defaults: the packaged UCI digits, layers 128,64 with dropout 0.2, Adam, 50 epochs, batch 32, seed 0.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    data = train.add_argument_group("data")
+    data.add_argument("--dataset", default="digits", metavar="NAME_OR_FOLDER",
+                      help="'digits' (the UCI 8x8 digits shipped in the package), 'mnist', 'fashion-mnist', or a "
+                           "folder holding the four IDX files of an MNIST-style set")
+    data.add_argument("--data-dir", default=None, metavar="DIR",
+                      help="where the MNIST / Fashion-MNIST IDX files are; default: $LAMINA_DATA, the user "
+                           "cache, /usr/share/datasets, else a checked download")
+    data.add_argument("--no-download", action="store_true",
+                      help="fail instead of downloading MNIST / Fashion-MNIST when no local copy is found")
+    data.add_argument("--validation-split", type=_rate, default=0.1, metavar="FRACTION",
+                      help="fraction of the training set held out to validate after every epoch (0: none)")
+    net = train.add_argument_group("network")
+    net.add_argument("--hidden", type=_layer_sizes, default=(128, 64), metavar="SIZES",
+                     help="hidden layer sizes, comma-separated (e.g. 256,128,64); 'none' for a linear classifier")
+    net.add_argument("--activation", choices=ACTIVATIONS, default="relu", help="hidden layers' activation")
+    net.add_argument("--dropout", type=_rate, default=0.2, metavar="RATE",
+                     help="dropout rate after every hidden layer (0: no dropout)")
+    net.add_argument("--batch-norm", action="store_true",
+                     help="batch normalization between each hidden layer's linear part and its activation")
+    opt = train.add_argument_group("training")
+    opt.add_argument("--optimizer", choices=OPTIMIZERS, default="adam", help="update rule")
+    opt.add_argument("--learning-rate", "--lr", type=float, default=None, metavar="ETA",
+                     help="learning rate (default: the optimizer's Keras default, e.g. 0.001 for adam, 0.01 "
+                          "for sgd)")
+    opt.add_argument("--momentum", type=float, default=0.0, help="momentum of --optimizer sgd")
+    opt.add_argument("--epochs", type=_positive_int, default=None,
+                     help="passes over the training data (default: 50 for digits, 10 for the larger sets)")
+    opt.add_argument("--batch-size", type=_positive_int, default=32, help="samples per gradient step")
+    opt.add_argument("--seed", type=int, default=0, help="seed of every random draw (weights, shuffles, dropout)")
+    out = train.add_argument_group("output")
+    out.add_argument("--output", "-o", default=DEFAULT_OUTPUT, metavar="DIR",
+                     help="folder for the training-curve plot and the weights")
+    out.add_argument("--no-plot", action="store_true", help="do not write the training-curve plot")
+    talk = out.add_mutually_exclusive_group()
+    talk.add_argument("--verbose", "-v", type=int, choices=(0, 1, 2), default=1,
+                      help="1: a progress bar per epoch, 2: one line per epoch, 0: no progress")
+    talk.add_argument("--quiet", "-q", action="store_true",
+                      help="print only the test accuracy line (same as --verbose 0 without the summary)")
+    train.set_defaults(handler=run_train)
+
+    examples = commands.add_parser(
+        "examples", help="list the examples, one per section of the notes",
+        description="List the example scripts (name, section of the notes, what each shows). They live in the "
+                    "source repository's examples/ folder; run one with 'python examples/NAME.py' (add --quick "
+                    "for a shortened run).")
+    examples.set_defaults(handler=run_examples)
+    return parser
+
+
+# ----- lamina train -------------------------------------------------------------------------------------------
+def load_dataset(name: str, data_dir: str | None = None, download: bool = True
+                 ) -> tuple[str, tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """Load a dataset by name (or IDX folder) as flat float32 images in [0, 1] and integer labels.
+
+    Returns:
+        ``(label, (x_train, y_train), (x_test, y_test))``; ``label`` names the source for messages.
+    """
+    from . import datasets
+
+    if name == "digits":
+        (x_train, y_train), (x_test, y_test) = datasets.digits.load_data()
+        scale, label = float(datasets.digits.MAX_PIXEL), "UCI digits (8x8, packaged)"
+    elif name in ("mnist", "fashion-mnist"):
+        module = datasets.mnist if name == "mnist" else datasets.fashion_mnist
+        (x_train, y_train), (x_test, y_test) = module.load_data(path=data_dir, download=download)
+        scale, label = 255.0, "MNIST" if name == "mnist" else "Fashion-MNIST"
+    elif Path(name).expanduser().is_dir():
+        # Any MNIST-style folder (four IDX files): its checksums are unknown, so they are not verified.
+        (x_train, y_train), (x_test, y_test) = datasets.mnist.load_data(path=name, verify=False, download=False)
+        scale, label = max(float(x_train.max()), 1.0), f"IDX files in {name}"
+    else:
+        raise ValueError(f"unknown dataset {name!r}: use one of {', '.join(DATASETS)} or a folder holding the "
+                         f"four IDX files")
+
+    def flat(x: np.ndarray) -> np.ndarray:
+        return (x.reshape(len(x), -1).astype(np.float32) / scale).astype(np.float32)
+
+    return label, (flat(x_train), y_train.astype(np.int64)), (flat(x_test), y_test.astype(np.int64))
+
+
+def build_model(n_features: int, n_classes: int, hidden: Sequence[int], activation: str = "relu",
+                dropout: float = 0.0, batch_norm: bool = False) -> Any:
+    """An MLP: for each hidden size, Dense (+ BatchNormalization) + activation (+ Dropout); softmax output."""
+    from . import layers
+    from .models import Sequential
+
+    stack: list[Any] = [layers.Input((n_features,))]
+    for units in hidden:
+        if batch_norm:
+            # BN's beta replaces the bias, and it normalizes z before the non-linearity (Ioffe & Szegedy).
+            stack += [layers.Dense(units, use_bias=False), layers.BatchNormalization(), layers.Activation(activation)]
+        else:
+            stack.append(layers.Dense(units, activation=activation))
+        if dropout > 0:
+            stack.append(layers.Dropout(dropout))
+    stack.append(layers.Dense(n_classes, activation="softmax"))
+    return Sequential(stack)
+
+
+def make_optimizer(name: str, learning_rate: float | None, momentum: float = 0.0) -> Any:
+    """An optimizer by name; ``learning_rate=None`` keeps its default."""
+    from . import optimizers
+
+    classes = {"adam": optimizers.Adam, "sgd": optimizers.SGD, "rmsprop": optimizers.RMSprop,
+               "adagrad": optimizers.Adagrad, "adamw": optimizers.AdamW, "nadam": optimizers.Nadam}
+    kwargs: dict[str, Any] = {} if learning_rate is None else {"learning_rate": learning_rate}
+    if name == "sgd":
+        kwargs["momentum"] = momentum
+    return classes[name](**kwargs)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    """``lamina train``: load, build, fit with a progress bar, evaluate, write the plot and the weights."""
+    from . import plot
+    from .utils import set_random_seed
+
+    quiet = args.quiet
+    say = (lambda *parts: None) if quiet else print
+    start = time.perf_counter()
+    try:
+        label, (x_train, y_train), (x_test, y_test) = load_dataset(args.dataset, args.data_dir,
+                                                                   download=not args.no_download)
+    except (OSError, ValueError) as error:
+        print(f"lamina train: cannot load the data: {error}", file=sys.stderr)
+        return 2
+    kind = args.dataset if args.dataset in DATASETS else "folder"
+    epochs = args.epochs or DEFAULT_EPOCHS[kind]
+    n_classes = int(max(y_train.max(), y_test.max())) + 1
+    say(f"data: {label}: {len(x_train)} training and {len(x_test)} test images of {x_train.shape[1]} pixels, "
+        f"{n_classes} classes")
+
+    set_random_seed(args.seed)
+    model = build_model(x_train.shape[1], n_classes, args.hidden, args.activation, args.dropout, args.batch_norm)
+    optimizer = make_optimizer(args.optimizer, args.learning_rate, args.momentum)
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    if not quiet:
+        model.summary()
+    say(f"training: {args.optimizer} (learning rate {optimizer.get_config()['learning_rate']}), {epochs} epochs, "
+        f"batch size {args.batch_size}, seed {args.seed}")
+    history = model.fit(x_train, y_train, epochs=epochs, batch_size=args.batch_size,
+                        validation_split=args.validation_split, verbose=0 if quiet else args.verbose)
+    test_loss, test_accuracy = model.evaluate(x_test, y_test, batch_size=1024, verbose=0)
+    print(f"test accuracy: {test_accuracy:.3f}")
+    say(f"test loss: {test_loss:.4f}")
+
+    output = Path(args.output).expanduser()
+    output.mkdir(parents=True, exist_ok=True)
+    weights_path = output / "model.weights.npz"
+    model.save_weights(str(weights_path))
+    say(f"weights: {weights_path}")
+    if args.no_plot:
+        pass
+    elif plot.available():
+        plot_path = output / "training.png"
+        plot.history(history, path=plot_path,
+                     title=f"{label}: test accuracy {test_accuracy:.3f}")
+        say(f"plot: {plot_path}")
+    else:
+        say("plot skipped: matplotlib is not installed (pip install lamina[plot])")
+    say(f"done in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+# ----- lamina examples ----------------------------------------------------------------------------------------
+def examples_folder() -> Path | None:
+    """The source checkout's ``examples/`` folder (``src/lamina/cli.py`` -> ``examples/``), if this is one."""
+    folder = Path(__file__).resolve().parents[2] / "examples"
+    return folder if (folder / f"{EXAMPLES[0][0]}.py").is_file() else None
+
+
+def run_examples(args: argparse.Namespace) -> int:
+    """``lamina examples``: one line per example, then how to run them."""
+    width = max(len(name) for name, _, _ in EXAMPLES)
+    print("Examples, one per section of the notes:")
+    for name, section, description in EXAMPLES:
+        print(f"  {name:<{width}}  {section}: {description}")
+    folder = examples_folder()
+    if folder is not None:
+        try:
+            shown = folder.relative_to(Path.cwd())
+        except ValueError:
+            shown = folder
+        print(f"\nRun one: python {shown / EXAMPLES[1][0]}.py   (--quick or LAMINA_QUICK=1 shortens it; "
+              f"plots go to $LAMINA_OUTPUT or ./{DEFAULT_OUTPUT})")
+    else:
+        print("\nThe scripts are in the examples/ folder of Lamina's source repository; run one with "
+              "python examples/NAME.py (--quick shortens it).")
+    return 0
+
+
+# ----- entry point --------------------------------------------------------------------------------------------
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``lamina`` command with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    return int(args.handler(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""The states of a model's random generators, as JSON, so that a saved model resumes the same random sequence.
+
+Two kinds of generators decide what training does next: the model's own shuffle generator (the permutation of
+every epoch, ``TrainingMixin._shuffle_rng``) and each layer's generator (Dropout's masks, GaussianNoise's noise,
+``layer._rng``). A resumed run draws exactly what an uninterrupted one would only if all of them continue from
+where they stopped, so their ``bit_generator.state`` is saved with the model.
+
+A state is a dict of ints and strings (PCG64, NumPy's default) or holds arrays (MT19937's key); arrays are written
+as ``{"__ndarray__": [...], "dtype": "uint32"}``. Restoring looks the bit generator's class up in a fixed list of
+NumPy's own, never by an arbitrary name from the file.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+_BIT_GENERATORS: dict[str, type[np.random.BitGenerator]] = {
+    cls.__name__: cls for cls in (np.random.PCG64, np.random.PCG64DXSM, np.random.MT19937, np.random.Philox,
+                                  np.random.SFC64)
+}
+
+
+def _to_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _to_json(item) for key, item in value.items()}
+    if isinstance(value, np.ndarray):
+        return {"__ndarray__": value.tolist(), "dtype": value.dtype.name}
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+def _from_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        if "__ndarray__" in value:
+            return np.asarray(value["__ndarray__"], dtype=np.dtype(value["dtype"]))
+        return {key: _from_json(item) for key, item in value.items()}
+    return value
+
+
+def generator_state(rng: np.random.Generator) -> dict[str, Any]:
+    """``rng.bit_generator.state`` as JSON-able data."""
+    return _to_json(rng.bit_generator.state)
+
+
+def restore_generator(state: dict[str, Any]) -> np.random.Generator:
+    """A new generator that continues exactly where the one ``generator_state`` was taken from stood."""
+    name = state.get("bit_generator") if isinstance(state, dict) else None
+    cls = _BIT_GENERATORS.get(name)
+    if cls is None:
+        raise ValueError(f"unknown random bit generator {name!r}; known: {sorted(_BIT_GENERATORS)}")
+    bit_generator = cls()
+    bit_generator.state = _from_json(state)
+    return np.random.Generator(bit_generator)
+
+
+def model_rng_states(model: Any) -> dict[str, Any]:
+    """``{"shuffle": state or None, "layers": {layer name: state}}`` for ``model``'s generators."""
+    shuffle = getattr(model, "_shuffle_rng", None)
+    layers = {layer.name: generator_state(layer._rng) for layer in model.layers
+              if isinstance(getattr(layer, "_rng", None), np.random.Generator)}
+    return {"shuffle": None if shuffle is None else generator_state(shuffle), "layers": layers}
+
+
+def restore_model_rng_states(model: Any, states: dict[str, Any]) -> None:
+    """Put back what ``model_rng_states`` saved (layers matched by name; a missing entry leaves a fresh one)."""
+    if states.get("shuffle") is not None:
+        model._shuffle_rng = restore_generator(states["shuffle"])
+    by_name = {layer.name: layer for layer in model.layers}
+    for name, state in (states.get("layers") or {}).items():
+        layer = by_name.get(name)
+        if layer is None or not hasattr(layer, "_rng"):
+            raise ValueError(f"random state saved for layer {name!r}, which the model has not, or which has no "
+                             f"generator")
+        layer._rng = restore_generator(state)
