@@ -39,7 +39,8 @@ def data(n: int = 64, features: int = 6, classes: int = 3, seed: int = 0) -> tup
 BUILDERS: dict[str, Callable[[], Sequential]] = {
     "dense": lambda: Sequential([
         layers.Input(shape=(6,)),
-        layers.Dense(5, activation="tanh", kernel_initializer="he_normal", kernel_regularizer=lamina.regularizers.l2(1e-3),
+        layers.Dense(5, activation="tanh", kernel_initializer="he_normal",
+                     kernel_regularizer=lamina.regularizers.l2(1e-3),
                      bias_regularizer=lamina.regularizers.L1L2(l1=1e-4, l2=1e-4)),
         layers.Dense(4, use_bias=False, activation="leaky_relu"),
         layers.Dense(3, activation="softmax", name="out")]),

@@ -148,7 +148,7 @@ def _weights_h5(model: Any, write_optimizer: bool) -> bytes:
             group = h5.create_group("optimizer/vars")
             group.attrs["name"] = model.optimizer.name
             group.create_dataset("0", data=np.int64(0))
-            if not callable(model.optimizer._learning_rate):
+            if not isinstance(model.optimizer.get_config()["learning_rate"], dict):  # not a schedule
                 group.create_dataset("1", data=np.float32(model.optimizer.learning_rate))
     return buffer.getvalue()
 

@@ -32,7 +32,6 @@ from typing import Any, Mapping
 import numpy as np
 
 from ..utils.io import atomic_write
-from . import compile_io, rng_state
 
 FORMAT_NAME = "lamina"
 FORMAT_VERSION = 1
@@ -86,6 +85,8 @@ def save_model(model: Any, filepath: str | os.PathLike, overwrite: bool = True) 
         from .keras_format import save_keras
         save_keras(model, filepath)
         return
+    from . import compile_io, rng_state  # here, so that importing lamina.models stays light
+
     if type(model).__name__ not in _model_classes():
         raise TypeError(f"save: only {sorted(_model_classes())} models can be saved; received {type(model).__name__}")
     weights = [w.data for w in model.weights]
@@ -212,6 +213,8 @@ def _check_manifest(reader: _Reader) -> None:
 
 
 def _load_lamina(reader: _Reader, compile: bool, custom_objects: Mapping[str, Any]) -> Any:
+    from . import compile_io, rng_state
+
     _check_manifest(reader)
     config = reader.json(_CONFIG)
     training = reader.json(_TRAINING)

@@ -117,8 +117,9 @@ def _batch_norm(builder: _GraphBuilder, layer: Any, rank: int) -> None:
 
 def _foldable(layer: Any, following: Any) -> bool:
     """A BatchNormalization right after a linear Dense, normalizing its output features, folds into it."""
-    return (type(layer).__name__ == "Dense" and layer._activation_name == "linear"
-            and type(following).__name__ == "BatchNormalization" and following.axis in (-1, len(layer.output_shape) - 1))
+    last_axis = len(layer.output_shape) - 1
+    return (type(layer).__name__ == "Dense" and layer.get_config()["activation"] == "linear"
+            and type(following).__name__ == "BatchNormalization" and following.axis in (-1, last_axis))
 
 
 def to_onnx(model: Any, opset: int = DEFAULT_OPSET, fold_batch_norm: bool = True) -> Any:
@@ -144,12 +145,12 @@ def to_onnx(model: Any, opset: int = DEFAULT_OPSET, fold_batch_norm: bool = True
         if kind == "Dense":
             fold = fold_batch_norm and following is not None and _foldable(layer, following)
             _dense(builder, layer, following if fold else None)
-            _activation(builder, layer._activation_name, where, f"{layer.name}_activation")
+            _activation(builder, layer.get_config()["activation"], where, f"{layer.name}_activation")
             skip_next = fold
         elif kind == "BatchNormalization":
             _batch_norm(builder, layer, rank)
         elif kind == "Activation":
-            _activation(builder, layer._activation_name, where, layer.name)
+            _activation(builder, layer.get_config()["activation"], where, layer.name)
         elif kind == "LeakyReLU":
             builder.node("LeakyRelu", [], layer.name, alpha=layer.negative_slope)
         elif kind == "Softmax":
