@@ -211,7 +211,8 @@ def squared_error(y_pred: Any, y_true: Any) -> Tensor:
     y = _labels_array(y_true).astype(y_pred.dtype, copy=False)
     diff = y_pred.data - y
     features = diff.shape[-1] if diff.ndim else 1
-    out = np.mean(diff * diff, axis=-1) if diff.ndim else diff * diff
+    square = diff * diff
+    out = np.add.reduce(square, axis=-1) * np.asarray(1 / features, dtype=square.dtype) if diff.ndim else square
     scale = np.asarray(2 / features, dtype=y_pred.dtype)
 
     def vjp(g):
@@ -232,8 +233,14 @@ def _activation_forward(name: str | None, z: np.ndarray, alpha: float) -> np.nda
     if name == "tanh":
         return np.tanh(z, out=z)
     if name == "leaky_relu":
-        return np.where(z > 0, z, z * np.asarray(alpha, dtype=z.dtype))
+        return np.multiply(z, _leaky_slope(z, alpha), out=z)
     raise ValueError(f"dense: activation {name!r} cannot be fused")
+
+
+def _leaky_slope(values: np.ndarray, alpha: float) -> np.ndarray:
+    """Leaky ReLU's derivative, 1 where the value is positive else alpha. The output has the sign of the
+    input (alpha > 0), so the same mask serves forward (from z) and backward (from a = f(z))."""
+    return np.where(values > 0, values.dtype.type(1), values.dtype.type(alpha))
 
 
 def _activation_backward(name: str | None, g: np.ndarray, out: np.ndarray, alpha: float) -> np.ndarray:
@@ -247,7 +254,7 @@ def _activation_backward(name: str | None, g: np.ndarray, out: np.ndarray, alpha
     if name == "tanh":
         return g * (1 - out * out)      # tanh' = 1 - a^2
     if name == "leaky_relu":
-        return g * np.where(out > 0, 1, alpha).astype(g.dtype)
+        return g * _leaky_slope(out, alpha)
     raise AssertionError(name)
 
 
@@ -278,13 +285,14 @@ def dense(x: Any, kernel: Tensor, bias: Tensor | None = None, activation: str | 
 
     def vjp(g):
         dz = _activation_backward(activation, g, out, alpha)
-        dz2 = dz.reshape(-1, dz.shape[-1])
+        dz2 = dz if dz.ndim == 2 else dz.reshape(-1, dz.shape[-1])
         grads = [None, None]
         if x.requires_grad:
             grads[0] = dz @ W.T
         if kernel.requires_grad:
             # dL/dW goes straight into the weight's gradient buffer when it has one (a packed model).
-            grads[1] = np.matmul(X.reshape(-1, X.shape[-1]).T, dz2, out=gradient_target(kernel))
+            X2 = X if X.ndim == 2 else X.reshape(-1, X.shape[-1])
+            grads[1] = np.matmul(X2.T, dz2, out=gradient_target(kernel))
         if bias is not None:
             grads.append(np.sum(dz2, axis=0, out=gradient_target(bias)) if bias.requires_grad else None)
         return grads

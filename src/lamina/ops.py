@@ -223,9 +223,10 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     axes = _normalize_axes(axis, x.ndim)
     kept = _kept_shape(x.shape, axes)
     count = math.prod(x.shape[i] for i in axes)
-    out = np.mean(x.data, axis=axes, keepdims=keepdims)
-    if x.dtype.kind != "f":
-        out = out.astype(np.float32)
+    dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float32)
+    # np.add.reduce and a multiply: np.mean's Python wrapper costs more than the arithmetic on small arrays.
+    out = np.multiply(np.add.reduce(x.data, axis=axes, keepdims=keepdims, dtype=dtype),
+                      np.asarray(1 / builtins.max(count, 1), dtype=dtype))
 
     def vjp(g):
         grad = _spread(g, x.shape, kept, x.dtype)

@@ -16,9 +16,14 @@ Rules that keep gradients correct (see ``../docs`` design notes):
 from __future__ import annotations
 
 import contextlib
+import itertools
+import operator
 from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
+
+# Creation numbers: a tensor's inputs always have smaller numbers than it (see _reverse_topological_order).
+_next_number = itertools.count().__next__
 
 # Whether operations record the graph. A module flag rather than a per-tensor one: `no_grad` is a scoped
 # context, and reading one global bool is the cheapest check on the hot path.
@@ -89,7 +94,7 @@ class Tensor:
         array([ 2., -4.], dtype=float32)
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_parents", "_vjp", "name", "_logits", "_grad_buffer",
+    __slots__ = ("data", "grad", "requires_grad", "_parents", "_vjp", "name", "_logits", "_grad_buffer", "_seq",
                  "__weakref__")
     # NumPy must defer to Tensor's reflected operators (ndarray + Tensor -> Tensor.__radd__).
     __array_priority__ = 1000
@@ -104,6 +109,7 @@ class Tensor:
         self.requires_grad: bool = bool(requires_grad)
         self._parents: tuple[Tensor, ...] = ()
         self._vjp: VJP | None = None
+        self._seq = _next_number()
         self.name = name
         # Set on the output of a sigmoid/softmax layer: ("sigmoid" | "softmax", pre-activation tensor), so that a
         # cross-entropy loss can be computed from the logits, stably (what Keras does for such outputs).
@@ -122,6 +128,7 @@ class Tensor:
         out.grad = None
         out.name = None
         out._logits = None
+        out._seq = _next_number()
         if _grad_enabled:
             for parent in parents:
                 if parent.requires_grad:
@@ -214,31 +221,30 @@ class Tensor:
         _run_backward(self, seed, seed_owned)
 
 
-def _topological_order(root: Tensor) -> tuple[list[Tensor], dict[Tensor, int]]:
-    """Nodes that need a gradient, each after all of its parents (iterative DFS, post-order), and how many
-    times each leaf is used as an input.
+def _reverse_topological_order(root: Tensor) -> tuple[list[Tensor], dict[Tensor, int]]:
+    """The nodes that need a gradient, every node before all of its parents, and each leaf's use count.
 
+    Every tensor is numbered when it is created, and an op's inputs always exist before its output, so
+    sorting the reachable nodes by creation number, newest first, is a topological order for backward. The
+    graph is collected with a plain worklist (no recursion, so chains of any length work).
     Tensors hash by identity (``object.__hash__``), so they serve directly as set and dict keys.
     """
-    order: list[Tensor] = []
+    nodes = [root]
+    seen = {root}
     leaf_uses: dict[Tensor, int] = {}
-    visited = {root}
-    stack = [(root, iter(root._parents))]
-    while stack:
-        node, parents = stack[-1]
-        for parent in parents:
-            if not parent.requires_grad:
-                continue
-            if parent._vjp is None:
-                leaf_uses[parent] = leaf_uses.get(parent, 0) + 1
-            if parent not in visited:
-                visited.add(parent)
-                stack.append((parent, iter(parent._parents)))
-                break
-        else:
-            stack.pop()
-            order.append(node)
-    return order, leaf_uses
+    for node in nodes:  # the list grows while it is walked
+        for parent in node._parents:
+            if parent.requires_grad:
+                if parent._vjp is None:
+                    leaf_uses[parent] = leaf_uses.get(parent, 0) + 1
+                if parent not in seen:
+                    seen.add(parent)
+                    nodes.append(parent)
+    nodes.sort(key=_creation_number, reverse=True)
+    return nodes, leaf_uses
+
+
+_creation_number = operator.attrgetter("_seq")
 
 
 # Leaves whose gradient a VJP may write straight into the leaf's preallocated buffer (see ``gradient_target``).
@@ -259,7 +265,7 @@ def _run_backward(root: Tensor, seed: np.ndarray, seed_owned: bool) -> None:
     # Pending gradient per node: [array, owned]. "owned" means backward allocated the array itself and may add
     # into it in place; otherwise the first addition allocates a fresh sum.
     pending: dict[Tensor, list] = {root: [seed, seed_owned]}
-    order, leaf_uses = _topological_order(root)
+    order, leaf_uses = _reverse_topological_order(root)
     for leaf, uses in leaf_uses.items():
         buffer = getattr(leaf, "_grad_buffer", None)
         if uses == 1 and buffer is not None and leaf.grad is None:
@@ -271,7 +277,7 @@ def _run_backward(root: Tensor, seed: np.ndarray, seed_owned: bool) -> None:
 
 
 def _backward_pass(order: list[Tensor], pending: dict[Tensor, list]) -> None:
-    for node in reversed(order):
+    for node in order:
         entry = pending.pop(node, None)
         if entry is None:  # no gradient reached this node
             continue
@@ -344,6 +350,7 @@ def _constant(array: np.ndarray) -> Tensor:
     out.requires_grad = False
     out._parents = ()
     out._vjp = None
+    out._seq = _next_number()
     out.name = None
     out._logits = None
     return out
