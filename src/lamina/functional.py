@@ -200,25 +200,29 @@ def sigmoid_binary_cross_entropy(logits: Any, labels: Any, reduction: str = "mea
     return Tensor._from_op(loss, (logits,), vjp)
 
 
-def squared_error(y_pred: Any, y_true: Any) -> Tensor:
-    """Per-sample mean squared error over the last axis, as one primitive (the notes' regression cost).
+def squared_error(y_pred: Any, y_true: Any, reduction: str = "none") -> Tensor:
+    """Mean squared error over the last axis, as one primitive (the notes' regression cost).
 
         l_i = (1/D) sum_j (y_hat_ij - y_ij)^2,    dl_i/dy_hat_ij = (2/D) (y_hat_ij - y_ij)
 
-    ``y_true`` is a constant (no gradient) of ``y_pred``'s shape.
+    ``y_true`` is a constant (no gradient) of ``y_pred``'s shape. ``reduction='none'`` returns the per-sample
+    losses l_i; 'mean' and 'sum' reduce them over the batch in the same primitive.
     """
     y_pred = as_tensor(y_pred)
     y = _labels_array(y_true).astype(y_pred.dtype, copy=False)
     diff = y_pred.data - y
     features = diff.shape[-1] if diff.ndim else 1
     square = diff * diff
-    out = np.add.reduce(square, axis=-1) * np.asarray(1 / features, dtype=square.dtype) if diff.ndim else square
-    scale = np.asarray(2 / features, dtype=y_pred.dtype)
+    per_sample = np.add.reduce(square, axis=-1) * np.asarray(1 / features, dtype=square.dtype) \
+        if diff.ndim else square
+    loss, scale = _reduce(per_sample, reduction)
+    scale = np.asarray(2 * scale / features, dtype=y_pred.dtype)
 
     def vjp(g):
-        return ((g[..., None] if diff.ndim else g) * diff * scale,)
+        g = g[..., None] if reduction == "none" and diff.ndim else g
+        return (g * diff * scale,)
 
-    return Tensor._from_op(out, (y_pred,), vjp)
+    return Tensor._from_op(loss, (y_pred,), vjp)
 
 
 # ----- fused layer primitives --------------------------------------------------------------------------------

@@ -119,6 +119,12 @@ class MeanSquaredError(Loss):
     def call(self, y_true, y_pred):
         return squared_error(y_pred, _match_rank(self.name, y_true, y_pred))
 
+    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Tensor:
+        if sample_weight is None and isinstance(y_pred, Tensor):
+            # The batch mean inside the same primitive: one op for the whole loss (training's hot path).
+            return squared_error(y_pred, _match_rank(self.name, _labels(y_true), y_pred), reduction="mean")
+        return super().__call__(y_true, y_pred, sample_weight)
+
 
 class MeanAbsoluteError(Loss):
     """l_i = mean_j |y_ij - y_hat_ij|."""

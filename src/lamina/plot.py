@@ -288,9 +288,9 @@ def trajectories(surface: Callable[[np.ndarray, np.ndarray], np.ndarray], paths:
         floor = gz.min()
         shifted = gz - floor + 1e-3
         contour_levels = np.geomspace(shifted.min(), shifted.max(), levels) + floor - 1e-3
-        ax.contour(gx, gy, gz, levels=contour_levels, cmap="viridis", linewidths=0.7)
+        ax.contour(gx, gy, gz, levels=contour_levels, colors="0.65", linewidths=0.6)
     else:
-        ax.contour(gx, gy, gz, levels=levels, cmap="viridis", linewidths=0.7)
+        ax.contour(gx, gy, gz, levels=levels, colors="0.65", linewidths=0.6)
     for label, points in paths.items():
         points = np.asarray(points, dtype=float)
         if points.ndim != 2 or points.shape[1] != 2:

@@ -19,9 +19,9 @@ class ModelCheckpoint(Callback):
     target), so an interruption mid-write leaves the previous checkpoint intact and loadable.
 
     ``filepath`` may hold ``{epoch}`` (1-based) and any log key, with a format spec:
-    ``'ckpt-{epoch:02d}-{val_loss:.2f}.weights.npz'``. With ``save_weights_only`` (or while the full model
-    format of issue 8 is not available, i.e. the model has no ``save``) the weights are written with
-    ``model.save_weights``; otherwise with ``model.save``.
+    ``'ckpt-{epoch:02d}-{val_loss:.2f}.weights.npz'``. With ``save_weights_only`` (or for a model without a
+    ``save`` method) the weights are written with ``model.save_weights``; otherwise the whole model, optimizer
+    state included, with ``model.save`` (so training can resume from the checkpoint exactly).
 
     Args:
         filepath: where to save; its directory is created if needed.
