@@ -59,7 +59,11 @@ def load_data(workload: Workload, data_dir: str | None, tiny: bool):
     from lamina.datasets import fashion_mnist, mnist
     loader = mnist if workload.dataset == "mnist" else fashion_mnist
     (x_train, y_train), (x_test, y_test) = loader.load_data(path=data_dir)
-    prepare = lambda x: (x.reshape(len(x), -1).astype(np.float32) / 255.0)
+    def prepare(images):
+        pixels = images.reshape(len(images), -1).astype(np.float32)
+        pixels /= 255.0  # in place: no second float32 copy of the data set
+        return pixels
+
     return prepare(x_train), y_train.astype(np.int64), prepare(x_test), y_test.astype(np.int64)
 
 
