@@ -7,7 +7,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .. import ops
-from ..functional import dropout
+from ..functional import dropout, keep_mask
 from ..random import make_rng
 from ..tensor import Tensor
 from .base import Layer
@@ -49,7 +49,7 @@ class Dropout(Layer):
             raise self._invalid(f"noise_shape {self.noise_shape} must have one entry per input axis; "
                                 f"received input of shape {x.shape}")
         mask_shape = tuple(x.shape[i] if d is None else int(d) for i, d in enumerate(self.noise_shape))
-        keep = self._rng.random(mask_shape, dtype=np.float32) >= self.rate
+        keep = keep_mask(self._rng, mask_shape, self.rate)
         # The broadcast multiply sends each mask entry's gradient to every unit it covers.
         return ops.multiply(x, (keep * np.asarray(1 / (1 - self.rate), dtype=x.dtype)).astype(x.dtype))
 
