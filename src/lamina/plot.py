@@ -105,7 +105,8 @@ def history(source: Any, path: str | os.PathLike[str] | None = None, title: str 
 
 
 def curves(series: Mapping[str, Any], path: str | os.PathLike[str] | None = None, xlabel: str = "epoch",
-           ylabel: str = "", title: str | None = None, logy: bool = False, ax: Any = None) -> Any:
+           ylabel: str = "", title: str | None = None, logy: bool = False, ax: Any = None,
+           size: tuple[float, float] | None = None) -> Any:
     """Several named curves on one set of axes, to compare runs (e.g. each regularizer's validation loss).
 
     Args:
@@ -114,12 +115,13 @@ def curves(series: Mapping[str, Any], path: str | os.PathLike[str] | None = None
         xlabel, ylabel, title: axis labels and title.
         logy: a logarithmic y axis (for quantities spanning decades, such as gradient norms).
         ax: draw into these existing axes instead of a new figure.
+        size: the new figure's (width, height) in inches.
 
     Returns:
         The matplotlib ``Figure``.
     """
     if ax is None:
-        fig, ax = figure()
+        fig, ax = figure(size=size)
     else:
         fig = ax.figure
     for label, values in series.items():
