@@ -66,8 +66,20 @@ class Loss:
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Tensor:
         if not isinstance(y_pred, Tensor):
             y_pred = as_tensor(np.asarray(y_pred, dtype=np.float32))
-        per_sample = self.call(_labels(y_true), y_pred)
+        y_true = _labels(y_true)
+        if sample_weight is None:
+            fused = self.batch_mean(y_true, y_pred)
+            if fused is not None:
+                return fused
+        per_sample = self.call(y_true, y_pred)
         return _weighted_mean(self.name, per_sample, sample_weight)
+
+    def batch_mean(self, y_true: np.ndarray, y_pred: Tensor) -> Tensor | None:
+        """The unweighted batch mean as one fused primitive, where the loss has one; else None.
+
+        Training's hot path: one op (and one VJP) for the whole loss instead of a per-sample op and a mean.
+        """
+        return None
 
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name}
@@ -119,11 +131,8 @@ class MeanSquaredError(Loss):
     def call(self, y_true, y_pred):
         return squared_error(y_pred, _match_rank(self.name, y_true, y_pred))
 
-    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Tensor:
-        if sample_weight is None and isinstance(y_pred, Tensor):
-            # The batch mean inside the same primitive: one op for the whole loss (training's hot path).
-            return squared_error(y_pred, _match_rank(self.name, _labels(y_true), y_pred), reduction="mean")
-        return super().__call__(y_true, y_pred, sample_weight)
+    def batch_mean(self, y_true, y_pred):
+        return squared_error(y_pred, _match_rank(self.name, y_true, y_pred), reduction="mean")
 
 
 class MeanAbsoluteError(Loss):
@@ -148,13 +157,25 @@ class BinaryCrossentropy(Loss):
         self.from_logits = bool(from_logits)
         self.label_smoothing = float(label_smoothing)
 
-    def call(self, y_true, y_pred):
-        y = _match_rank(self.name, y_true, y_pred).astype(y_pred.dtype)
+    def _targets(self, y_true: np.ndarray, y_pred: Tensor) -> np.ndarray:
+        y = _match_rank(self.name, y_true, y_pred).astype(y_pred.dtype, copy=False)
         if y.size and (np.nanmin(y) < 0 or np.nanmax(y) > 1):
             raise ValueError(f"{self.name}: labels must be in [0, 1]; received values from {np.nanmin(y)} to "
                              f"{np.nanmax(y)}")
         if self.label_smoothing:
             y = y * (1 - self.label_smoothing) + 0.5 * self.label_smoothing
+        return y
+
+    def batch_mean(self, y_true, y_pred):
+        # Every sample has the same number of outputs, so the mean over samples of their means is the mean
+        # over all elements: one fused op.
+        logits = y_pred if self.from_logits else logits_of(y_pred, "sigmoid")
+        if logits is None:
+            return None
+        return sigmoid_binary_cross_entropy(logits, self._targets(y_true, y_pred), reduction="mean")
+
+    def call(self, y_true, y_pred):
+        y = self._targets(y_true, y_pred)
         logits = y_pred if self.from_logits else logits_of(y_pred, "sigmoid")
         if logits is not None:
             return ops.mean(sigmoid_binary_cross_entropy(logits, y, reduction="none"), axis=-1)
@@ -187,13 +208,26 @@ class CategoricalCrossentropy(Loss):
                              f"{y_pred.shape}{hint}")
         return y_true.astype(y_pred.dtype)
 
-    def call(self, y_true, y_pred):
+    def _targets(self, y_true: np.ndarray, y_pred: Tensor) -> np.ndarray:
+        """What softmax_cross_entropy takes: one-hot rows here (class indices in the sparse subclass)."""
         y = self._one_hot(y_true, y_pred)
         if self.label_smoothing:
             y = y * (1 - self.label_smoothing) + self.label_smoothing / y.shape[-1]
+        return y
+
+    def batch_mean(self, y_true, y_pred):
+        logits = y_pred if self.from_logits else logits_of(y_pred, "softmax")
+        if logits is None:
+            return None
+        return softmax_cross_entropy(logits, self._targets(y_true, y_pred), reduction="mean")
+
+    def call(self, y_true, y_pred):
         logits = y_pred if self.from_logits else logits_of(y_pred, "softmax")
         if logits is not None:
-            return softmax_cross_entropy(logits, y, reduction="none")
+            return softmax_cross_entropy(logits, self._targets(y_true, y_pred), reduction="none")
+        y = self._one_hot(y_true, y_pred)
+        if self.label_smoothing:
+            y = y * (1 - self.label_smoothing) + self.label_smoothing / y.shape[-1]
         p = y_pred / ops.sum(y_pred, axis=-1, keepdims=True)
         return -ops.sum(ops.log(ops.clip(p, EPSILON, 1 - EPSILON)) * y, axis=-1)
 
@@ -207,7 +241,14 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
     def __init__(self, from_logits: bool = False, name: str | None = None):
         super().__init__(from_logits=from_logits, name=name or "sparse_categorical_crossentropy")
 
+    def _targets(self, y_true: np.ndarray, y_pred: Tensor) -> np.ndarray:
+        # Class indices go to the fused cross-entropy as they are: no one-hot matrix is built.
+        return self._indices(y_true, y_pred)
+
     def _one_hot(self, y_true: np.ndarray, y_pred: Tensor) -> np.ndarray:
+        return np.eye(y_pred.shape[-1], dtype=y_pred.dtype)[self._indices(y_true, y_pred)]
+
+    def _indices(self, y_true: np.ndarray, y_pred: Tensor) -> np.ndarray:
         expected = y_pred.shape[:-1]
         if y_true.shape != expected:
             if y_true.shape == expected + (1,):
@@ -222,7 +263,7 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
         if y_true.size and (y_true.min() < 0 or y_true.max() >= classes):
             raise ValueError(f"{self.name}: labels must be class indices in [0, {classes - 1}]; received values "
                              f"from {y_true.min()} to {y_true.max()}")
-        return np.eye(classes, dtype=y_pred.dtype)[y_true.astype(np.intp)]
+        return y_true.astype(np.intp, copy=False)
 
     def get_config(self):
         return {"name": self.name, "from_logits": self.from_logits}
