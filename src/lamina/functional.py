@@ -110,7 +110,8 @@ def log_softmax(x: Any, axis: int = -1) -> Tensor:
 def _reduce(per_sample: np.ndarray, reduction: str) -> tuple[np.ndarray, float]:
     """The reduced loss and the factor that the reduction puts in front of each sample's gradient."""
     if reduction == "mean":
-        return np.asarray(per_sample.mean(), dtype=per_sample.dtype), 1.0 / max(per_sample.size, 1)
+        scale = 1.0 / builtins.max(per_sample.size, 1)
+        return np.asarray(np.add.reduce(per_sample, axis=None) * per_sample.dtype.type(scale)), scale
     if reduction == "sum":
         return np.asarray(per_sample.sum(), dtype=per_sample.dtype), 1.0
     if reduction == "none":
@@ -300,7 +301,7 @@ def dense(x: Any, kernel: Tensor, bias: Tensor | None = None, activation: str | 
             X2 = X if X.ndim == 2 else X.reshape(-1, X.shape[-1])
             grads[1] = np.matmul(X2.T, dz2, out=gradient_target(kernel))
         if bias is not None:
-            grads.append(np.sum(dz2, axis=0, out=gradient_target(bias)) if bias.requires_grad else None)
+            grads.append(np.add.reduce(dz2, axis=0, out=gradient_target(bias)) if bias.requires_grad else None)
         return grads
 
     return Tensor._from_op(out, parents, vjp)

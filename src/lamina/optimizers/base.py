@@ -337,17 +337,22 @@ class Optimizer:
         if len(params) != len(param_arrays) or len(grads) != len(params) or self.clipnorm is not None:
             return None
         for p, a in zip(params, param_arrays):
-            if (p if isinstance(p, np.ndarray) else getattr(p, "data", None)) is not a:
+            if p is not a and getattr(p, "data", None) is not a:
                 return None
+        cached = self._flat_grads
+        if cached is not None:
+            # The usual case: the very gradient buffers seen last step.
+            for g, known in zip(grads, cached[0]):
+                if g is not known:
+                    break
+            else:
+                return cached[1]
         arrays = []
         for g in grads:
             g = g if isinstance(g, np.ndarray) else getattr(g, "data", None)
             if not isinstance(g, np.ndarray):
                 return None
             arrays.append(g)
-        cached = self._flat_grads
-        if cached is not None and all(a is b for a, b in zip(arrays, cached[0])):
-            return cached[1]
         if any(g.shape != a.shape for g, a in zip(arrays, param_arrays)):
             return None
         base = flat_base(arrays)
