@@ -28,6 +28,11 @@ _FLUSH_THRESHOLD = {np.dtype(np.float32): 1e-30, np.dtype(np.float64): 1e-290}
 _FLUSH_EVERY = 32
 
 
+# Elements per block of a flat update (see _apply_flat): with Adam's five arrays, 64k float32 elements are
+# 1.3 MB, within a 2 MB-per-core L2. (32k to 128k measured alike; smaller blocks pay more ufunc calls.)
+_CACHE_BLOCK = 65536
+
+
 def _param_array(p: Any, what: str) -> np.ndarray:
     """The ndarray behind a parameter: the array itself or a Tensor's ``.data``.
 
@@ -376,9 +381,19 @@ class Optimizer:
         if self.weight_decay:
             coeffs["decay"] = 1.0 - lr * self.weight_decay
         c = {k: w.dtype.type(v) for k, v in coeffs.items()}
-        if self.weight_decay:
-            w *= c["decay"]
-        self._update(w, g, slots, scratch, c)
+        # The rules are elementwise, so the buffer can be updated a block at a time. A block small enough that
+        # its parameters, gradients, moments and scratch all stay in the core's L2 cache lets the rule's dozen
+        # passes hit the cache instead of memory: measured on 5.8M float32 Adam elements, 20.6 ms -> 13.4 ms
+        # alone, 25 ms -> 18 ms inside a training step.
+        # Small buffers are one block (each block costs a dozen ufunc calls).
+        block = _CACHE_BLOCK if w.size >= 2 * _CACHE_BLOCK else w.size
+        for start in range(0, w.size, block):
+            part = slice(start, start + block)
+            w_part = w[part]
+            if self.weight_decay:
+                w_part *= c["decay"]
+            self._update(w_part, g[part], {name: slot[part] for name, slot in slots.items()},
+                         [buffer[part] for buffer in scratch], c)
         self.iterations = t
         if self.flush_denormals and self._decaying_slots and t % _FLUSH_EVERY == 0:
             threshold = _FLUSH_THRESHOLD.get(w.dtype)
