@@ -157,3 +157,25 @@ def test_benchmarks_run_in_tiny_mode():
                           env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"})
     assert done.returncode == 0, done.stderr
     assert "lamina overhead beyond NumPy" in done.stdout
+
+
+@pytest.mark.parametrize("make_optimizer", [OPTIMIZERS[1], OPTIMIZERS[4], OPTIMIZERS[5]])
+def test_flat_update_in_cache_blocks_equals_per_parameter_update(make_optimizer):
+    """Buffers larger than two cache blocks are updated block by block: still the same numbers."""
+    from lamina.optimizers import base
+    rng = np.random.default_rng(4)
+    plain = make_params(rng, ((300, 500), (500,), (70, 11)))
+    assert sum(p.data.size for p in plain) >= 2 * base._CACHE_BLOCK
+    packed = [lamina.tensor(p.data.copy(), requires_grad=True) for p in plain]
+    pack(packed)
+    opt_plain, opt_flat = make_optimizer(), make_optimizer()
+    for _ in range(3):
+        for a, b in zip(plain, packed):
+            g = rng.normal(size=a.shape).astype(np.float32)
+            a.grad = g.copy()
+            np.copyto(b._grad_buffer, g)
+            b.grad = b._grad_buffer
+        opt_plain.step(plain)
+        opt_flat.step(packed)
+    for a, b in zip(plain, packed):
+        np.testing.assert_array_equal(a.data, b.data)
