@@ -247,7 +247,9 @@ def _activation_forward(name: str | None, z: np.ndarray, alpha: float) -> np.nda
 def _leaky_slope(values: np.ndarray, alpha: float) -> np.ndarray:
     """Leaky ReLU's derivative, 1 where the value is positive else alpha. The output has the sign of the
     input (alpha > 0), so the same mask serves forward (from z) and backward (from a = f(z))."""
-    return np.where(values > 0, values.dtype.type(1), values.dtype.type(alpha))
+    slope = np.full(values.shape, alpha, dtype=values.dtype)
+    np.copyto(slope, values.dtype.type(1), where=values > 0)  # (np.where with two scalars is slower)
+    return slope
 
 
 def _activation_backward(name: str | None, g: np.ndarray, out: np.ndarray, alpha: float) -> np.ndarray:
@@ -287,11 +289,15 @@ def dense(x: Any, kernel: Tensor, bias: Tensor | None = None, activation: str | 
     z = X @ W
     if bias is not None:
         z += bias.data
-    out = _activation_forward(activation, z, alpha)
+    if activation == "leaky_relu":
+        slope = _leaky_slope(z, alpha)  # kept for the backward pass: dz = g * slope
+        out = np.multiply(z, slope, out=z)
+    else:
+        out = _activation_forward(activation, z, alpha)
     parents = (x, kernel) if bias is None else (x, kernel, bias)
 
     def vjp(g):
-        dz = _activation_backward(activation, g, out, alpha)
+        dz = g * slope if activation == "leaky_relu" else _activation_backward(activation, g, out, alpha)
         dz2 = dz if dz.ndim == 2 else dz.reshape(-1, dz.shape[-1])
         grads = [None, None]
         if x.requires_grad:
