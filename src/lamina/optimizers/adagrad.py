@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from .base import LearningRate, Optimizer, _check_float
+from .base import LearningRate, Optimizer
+from .checks import _check_float
 
 
 class Adagrad(Optimizer):

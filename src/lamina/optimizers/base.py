@@ -14,6 +14,7 @@ import numpy as np
 
 from ..packing import flat_base
 from . import schedules as _schedules
+from .checks import _check_float, _grad_array, _param_array
 
 LearningRate = Union[float, Callable[[int], float]]
 
@@ -31,53 +32,6 @@ _FLUSH_EVERY = 32
 # Elements per block of a flat update (see _apply_flat): with Adam's five arrays, 64k float32 elements are
 # 1.3 MB, within a 2 MB-per-core L2. (32k to 128k measured alike; smaller blocks pay more ufunc calls.)
 _CACHE_BLOCK = 65536
-
-
-def _param_array(p: Any, what: str) -> np.ndarray:
-    """The ndarray behind a parameter: the array itself or a Tensor's ``.data``.
-
-    (An ndarray also has a ``.data`` attribute, a memoryview, so it is tested first.)
-    """
-    arr = p if isinstance(p, np.ndarray) else getattr(p, "data", None)
-    if not isinstance(arr, np.ndarray):
-        raise TypeError(f"{what} must be a numpy array or an object with an ndarray `.data` "
-                        f"(a lamina Tensor); received {type(p).__name__}.")
-    if not np.issubdtype(arr.dtype, np.floating):
-        raise TypeError(f"{what} must have a floating dtype; received {arr.dtype}.")
-    if not arr.flags.writeable:
-        raise ValueError(f"{what} is read-only; the optimizer updates parameters in place.")
-    return arr
-
-
-def _grad_array(g: Any) -> np.ndarray:
-    if isinstance(g, np.ndarray):
-        return g
-    data = getattr(g, "data", None)
-    if isinstance(data, np.ndarray):
-        return data
-    return np.asarray(g)
-
-
-def _check_float(name: str, value: Any, low: float | None = None, high: float | None = None,
-                 *, low_open: bool = False, high_open: bool = False) -> float:
-    """``value`` as a float inside the given interval, else ValueError naming it."""
-    if isinstance(value, bool):
-        raise ValueError(f"Argument `{name}` must be a number. Received: {name}={value!r}")
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"Argument `{name}` must be a number. Received: {name}={value!r}") from None
-    bad = not math.isfinite(x)
-    if low is not None:
-        bad = bad or (x <= low if low_open else x < low)
-    if high is not None:
-        bad = bad or (x >= high if high_open else x > high)
-    if bad:
-        lo = "(-inf" if low is None else ("(" if low_open else "[") + f"{low:g}"
-        hi = "inf)" if high is None else f"{high:g}" + (")" if high_open else "]")
-        raise ValueError(f"Argument `{name}` must be a finite number in {lo}, {hi}. "
-                         f"Received: {name}={value!r}")
-    return x
 
 
 class Optimizer:
