@@ -139,6 +139,7 @@ def softmax_cross_entropy(logits: Any, labels: Any, axis: int = -1, reduction: s
     shifted = z - z.max(axis=axis, keepdims=True)
     log_norm = np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
     log_probs = shifted - log_norm
+    picked = None  # (rows, labels) for class-index labels of a 2-D batch
     if y.shape == z.shape:
         y = y.astype(z.dtype, copy=False)
         per_sample = -(y * log_probs).sum(axis=axis)
@@ -156,7 +157,11 @@ def softmax_cross_entropy(logits: Any, labels: Any, axis: int = -1, reduction: s
         if y.size and (y.min() < 0 or y.max() >= classes):
             raise ValueError(f"softmax_cross_entropy: labels must be class indices in [0, {classes - 1}]; "
                              f"received values from {y.min()} to {y.max()}")
-        per_sample = -np.take_along_axis(log_probs, np.expand_dims(y, axis), axis=axis).squeeze(axis)
+        if z.ndim == 2 and axis == 1:  # the usual (batch, classes) case: plain fancy indexing is cheapest
+            picked = (np.arange(len(y)), y)
+            per_sample = -log_probs[picked]
+        else:
+            per_sample = -np.take_along_axis(log_probs, np.expand_dims(y, axis), axis=axis).squeeze(axis)
         sparse = True
     loss, scale = _reduce(per_sample, reduction)
 
@@ -164,7 +169,9 @@ def softmax_cross_entropy(logits: Any, labels: Any, axis: int = -1, reduction: s
         g_each = np.expand_dims(g * np.asarray(scale, dtype=z.dtype), axis) if reduction == "none" \
             else np.asarray(g * scale, dtype=z.dtype)
         grad = np.exp(log_probs)  # y_hat
-        if sparse:
+        if sparse and picked is not None:
+            grad[picked] -= 1
+        elif sparse:
             np.put_along_axis(grad, np.expand_dims(y, axis),
                               np.take_along_axis(grad, np.expand_dims(y, axis), axis=axis) - 1, axis=axis)
         else:
