@@ -91,18 +91,18 @@ XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
 XOR_Y = np.array([[0], [1], [1], [0]], dtype=np.float32)
 
 
-# ----- Lamina ------------------------------------------------------------------------------------------------
-def run_lamina(workload: Workload, data, epochs: int, seed: int) -> dict:
-    import lamina
-    from lamina.keras import layers
-
-    lamina.utils.set_random_seed(seed)
+# ----- Lamina and Keras: the same code, since Lamina's API is Keras's ------------------------------------------
+def run_keras_api(keras, workload: Workload, data, epochs: int, seed: int) -> dict:
+    """Build, train and time the workload with a Keras-compatible module: ``lamina.keras`` or ``keras``."""
+    layers = keras.layers
+    keras.utils.set_random_seed(seed)
     if workload.dataset == "xor":
-        model = lamina.keras.Sequential([
-            layers.Dense(2, activation="leaky_relu", kernel_initializer="he_normal", input_shape=(2,)),
+        model = keras.Sequential([
+            layers.Input(shape=(2,)),
+            layers.Dense(2, activation="leaky_relu", kernel_initializer="he_normal"),
             layers.Dense(1),
         ])
-        model.compile(optimizer=lamina.keras.optimizers.Adam(learning_rate=0.05), loss="mse")
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.05), loss="mse")
         start = time.perf_counter()
         model.fit(XOR_X, XOR_Y, epochs=100, verbose=0)
         elapsed = time.perf_counter() - start
@@ -110,7 +110,7 @@ def run_lamina(workload: Workload, data, epochs: int, seed: int) -> dict:
         return {"epoch_times": [elapsed], "accuracy": float(solved)}
 
     x_train, y_train, x_test, y_test = data
-    model = lamina.keras.Sequential([layers.Input(shape=(x_train.shape[1],))])
+    model = keras.Sequential([layers.Input(shape=(x_train.shape[1],))])
     for units in workload.hidden:
         if workload.batch_norm:
             model.add(layers.Dense(units))
@@ -122,20 +122,30 @@ def run_lamina(workload: Workload, data, epochs: int, seed: int) -> dict:
             model.add(layers.Dropout(workload.dropout))
     model.add(layers.Dense(10, activation="softmax"))
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-
     times: list[float] = []
 
-    class EpochTimer(lamina.callbacks.Callback):
+    class EpochTimer(keras.callbacks.Callback):
         def on_epoch_begin(self, epoch, logs=None):
             self.start = time.perf_counter()
 
         def on_epoch_end(self, epoch, logs=None):
             times.append(time.perf_counter() - self.start)
 
-    model.fit(x_train, y_train, batch_size=workload.batch_size, epochs=epochs, verbose=0,
-              callbacks=[EpochTimer()])
+    model.fit(x_train, y_train, batch_size=workload.batch_size, epochs=epochs, verbose=0, callbacks=[EpochTimer()])
     _, accuracy = model.evaluate(x_test, y_test, batch_size=1024, verbose=0)
     return {"epoch_times": times, "accuracy": float(accuracy)}
+
+
+def run_lamina(workload: Workload, data, epochs: int, seed: int) -> dict:
+    import lamina.keras
+    return run_keras_api(lamina.keras, workload, data, epochs, seed)
+
+
+def run_keras(workload: Workload, data, epochs: int, seed: int) -> dict:
+    import os
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import keras
+    return run_keras_api(keras, workload, data, epochs, seed)
 
 
 # ----- PyTorch -----------------------------------------------------------------------------------------------
@@ -196,54 +206,6 @@ def run_torch(workload: Workload, data, epochs: int, seed: int, fused: bool = Fa
     with torch.no_grad():
         accuracy = (model(x_test).argmax(dim=1) == y_test).float().mean().item()
     return {"epoch_times": times, "accuracy": accuracy}
-
-
-# ----- Keras -------------------------------------------------------------------------------------------------
-def run_keras(workload: Workload, data, epochs: int, seed: int) -> dict:
-    import os
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    import keras
-    from keras import layers
-
-    keras.utils.set_random_seed(seed)
-    if workload.dataset == "xor":
-        model = keras.Sequential([
-            keras.Input(shape=(2,)),
-            layers.Dense(2, activation="leaky_relu", kernel_initializer="he_normal"),
-            layers.Dense(1),
-        ])
-        model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.05), loss="mse")
-        start = time.perf_counter()
-        model.fit(XOR_X, XOR_Y, epochs=100, verbose=0)
-        elapsed = time.perf_counter() - start
-        solved = bool(np.all(np.round(model.predict(XOR_X, verbose=0)) == XOR_Y))
-        return {"epoch_times": [elapsed], "accuracy": float(solved)}
-
-    x_train, y_train, x_test, y_test = data
-    model = keras.Sequential([keras.Input(shape=(x_train.shape[1],))])
-    for units in workload.hidden:
-        if workload.batch_norm:
-            model.add(layers.Dense(units))
-            model.add(layers.BatchNormalization())
-            model.add(layers.Activation("relu"))
-        else:
-            model.add(layers.Dense(units, activation="relu"))
-        if workload.dropout:
-            model.add(layers.Dropout(workload.dropout))
-    model.add(layers.Dense(10, activation="softmax"))
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    times: list[float] = []
-
-    class EpochTimer(keras.callbacks.Callback):
-        def on_epoch_begin(self, epoch, logs=None):
-            self.start = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            times.append(time.perf_counter() - self.start)
-
-    model.fit(x_train, y_train, batch_size=workload.batch_size, epochs=epochs, verbose=0, callbacks=[EpochTimer()])
-    _, accuracy = model.evaluate(x_test, y_test, batch_size=1024, verbose=0)
-    return {"epoch_times": times, "accuracy": float(accuracy)}
 
 
 RUNNERS = {
