@@ -12,6 +12,7 @@ fused, stable primitives whose gradient is the notes' dL/dz = y_hat - y; no clip
 
 from __future__ import annotations
 
+import math
 from typing import Any, Callable
 
 import numpy as np
@@ -101,16 +102,20 @@ def _weighted_mean(name: str, per_sample: Tensor, sample_weight: Any) -> Tensor:
     count = max(per_sample.size, 1)
     if sample_weight is None:
         return ops.mean(per_sample)
-    weights = np.asarray(sample_weight.data if isinstance(sample_weight, Tensor) else sample_weight)
-    if weights.size == per_sample.size:
-        weights = weights.reshape(per_sample.shape)
-    else:
-        try:
-            weights = np.broadcast_to(weights, per_sample.shape)
-        except ValueError:
-            raise ValueError(f"{name}: sample_weight of shape {weights.shape} does not match the per-sample losses "
-                             f"of shape {per_sample.shape}") from None
+    weights = match_sample_weight(sample_weight, per_sample.shape, f"{name}: the per-sample losses")
     return ops.sum(per_sample * weights.astype(per_sample.dtype)) * (1.0 / count)
+
+
+def match_sample_weight(sample_weight: Any, shape: tuple[int, ...], what: str) -> np.ndarray:
+    """``sample_weight`` shaped like ``shape`` (same size: reshaped; else broadcast), or a ValueError naming
+    ``what`` it had to match. Shared by the losses and the metrics."""
+    weights = np.asarray(sample_weight.data if isinstance(sample_weight, Tensor) else sample_weight)
+    if weights.size == math.prod(shape):
+        return weights.reshape(shape)
+    try:
+        return np.broadcast_to(weights, shape)
+    except ValueError:
+        raise ValueError(f"sample_weight of shape {weights.shape} does not match {what} of shape {shape}") from None
 
 
 class LossFunctionWrapper(Loss):

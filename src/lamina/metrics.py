@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .losses import match_sample_weight
 from .tensor import Tensor
 
 __all__ = ["Metric", "Mean", "MeanMetricWrapper", "Accuracy", "BinaryAccuracy", "CategoricalAccuracy",
@@ -73,15 +74,8 @@ class Mean(Metric):
             self.total += float(values.sum())
             self.count += values.size
             return
-        weights = _array(sample_weight).astype(np.float64)
-        if weights.size == values.size:
-            weights = weights.reshape(values.shape)
-        else:
-            try:
-                weights = np.broadcast_to(weights, values.shape)
-            except ValueError:
-                raise ValueError(f"metric {self.name!r}: sample_weight of shape {weights.shape} does not match "
-                                 f"values of shape {values.shape}") from None
+        weights = match_sample_weight(_array(sample_weight), values.shape,
+                                      f"the values of metric {self.name!r}").astype(np.float64)
         self.total += float((values * weights).sum())
         self.count += float(weights.sum())
 
