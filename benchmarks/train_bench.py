@@ -7,8 +7,8 @@
 
 Each (framework, workload) run is a fresh process; frameworks alternate within every repeat so that machine
 noise spreads evenly. Per workload it prints the median steady-state epoch time of each framework (epochs after
-the first; several epochs because Adam's moments decay into slow subnormal floats after about two), the ratio
-Lamina / PyTorch, the test accuracy after the same epochs, the peak resident memory of the process, and the
+the first; several epochs because Adam's moments decay into slow subnormal floats after about two), the ratios
+of Lamina to the others and of the hand-written NumPy program (``numpy_floor.py``) to PyTorch, the test accuracy after the same epochs, the peak resident memory of the process, and the
 GFLOP/s that the dense layers' matrix products achieved against NumPy doing the same products alone. It also
 times ``import lamina``. MNIST / Fashion-MNIST are read from --data, else $LAMINA_DATA, else ../shared/datasets.
 """
@@ -125,7 +125,8 @@ def import_time(python: str, module: str, repeats: int = 5) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description="Lamina vs PyTorch vs Keras training speed")
     parser.add_argument("-w", "--workloads", default="A,B,C,D")
-    parser.add_argument("-f", "--frameworks", default="lamina,torch,torch-fused,keras")
+    parser.add_argument("-f", "--frameworks", default="lamina,torch,torch-fused,keras,numpy",
+                        help="numpy: the hand-written NumPy program of numpy_floor.py")
     parser.add_argument("--epochs", type=int, default=3, help="epochs per run (C always runs its 100 steps)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
@@ -142,8 +143,8 @@ def main() -> None:
     args.data = args.data or default_data_dir()
 
     pythons = {"lamina": sys.executable, "torch": sys.executable, "torch-fused": sys.executable,
-               "keras": args.keras_python}
-    modules = {"lamina": "numpy", "torch": "torch", "torch-fused": "torch", "keras": "keras"}
+               "keras": args.keras_python, "numpy": sys.executable}
+    modules = {"lamina": "numpy", "torch": "torch", "torch-fused": "torch", "keras": "keras", "numpy": "numpy"}
     frameworks = []
     for name in args.frameworks.split(","):
         if available(pythons[name], modules[name]):
@@ -180,9 +181,12 @@ def main() -> None:
             if "gflops_per_epoch" in runs[0]:
                 line += f"   {runs[0]['gflops_per_epoch'] / summary[framework]:6.1f} GFLOP/s in matmuls"
             print(line)
-        for reference in ("torch", "torch-fused", "keras"):
+        for reference in ("torch", "torch-fused", "keras", "numpy"):
             if "lamina" in summary and reference in summary:
                 print(f"  lamina / {reference}: {summary['lamina'] / summary[reference]:.3g}x")
+        if "numpy" in summary and "torch" in summary:
+            # The hand-written NumPy program against PyTorch: what any NumPy-only library could reach at best.
+            print(f"  numpy (hand-written floor) / torch: {summary['numpy'] / summary['torch']:.3g}x")
         if workload != "C" and not args.tiny:
             samples = 60000
             print(f"  NumPy, the same matrix products alone: {numpy_matmul_gflops(workload, samples):.1f} GFLOP/s")

@@ -208,9 +208,16 @@ def run_torch(workload: Workload, data, epochs: int, seed: int, fused: bool = Fa
     return {"epoch_times": times, "accuracy": accuracy}
 
 
+# ----- hand-written NumPy: the floor a NumPy-only library is compared against (see numpy_floor.py) -----------
+def run_numpy(workload: Workload, data, epochs: int, seed: int) -> dict:
+    from numpy_floor import run_numpy as run
+    return run(workload, data, epochs, seed)
+
+
 RUNNERS = {
     "lamina": run_lamina,
     "torch": run_torch,
     "torch-fused": lambda w, d, e, s: run_torch(w, d, e, s, fused=True),
     "keras": run_keras,
+    "numpy": run_numpy,
 }

@@ -80,9 +80,9 @@ def test_flat_path_flushes_subnormal_moments_like_the_plain_path():
         packed[0].grad = packed[0]._grad_buffer
         opt_plain.step(plain)
         opt_flat.step(packed)
-    v_flat = opt_flat.get_state()["v/0"]
+    v_flat = opt_flat.get_state()["v_sum/0"]
     assert np.all(v_flat == 0)  # flushed: no subnormal left behind
-    np.testing.assert_array_equal(opt_plain.get_state()["v/0"], v_flat)
+    np.testing.assert_array_equal(opt_plain.get_state()["v_sum/0"], v_flat)
     np.testing.assert_array_equal(plain[0].data, packed[0].data)
 
 
@@ -162,10 +162,10 @@ def test_benchmarks_run_in_tiny_mode():
 @pytest.mark.parametrize("make_optimizer", [OPTIMIZERS[1], OPTIMIZERS[4], OPTIMIZERS[5]])
 def test_flat_update_in_cache_blocks_equals_per_parameter_update(make_optimizer):
     """Buffers larger than two cache blocks are updated block by block: still the same numbers."""
-    from lamina.optimizers import base
+    from lamina.optimizers import blocks
     rng = np.random.default_rng(4)
     plain = make_params(rng, ((300, 500), (500,), (70, 11)))
-    assert sum(p.data.size for p in plain) >= 2 * base._CACHE_BLOCK
+    assert sum(p.data.size for p in plain) >= 2 * blocks.CACHE_BLOCK
     packed = [lamina.tensor(p.data.copy(), requires_grad=True) for p in plain]
     pack(packed)
     opt_plain, opt_flat = make_optimizer(), make_optimizer()
@@ -179,3 +179,75 @@ def test_flat_update_in_cache_blocks_equals_per_parameter_update(make_optimizer)
         opt_flat.step(packed)
     for a, b in zip(plain, packed):
         np.testing.assert_array_equal(a.data, b.data)
+
+
+@pytest.mark.parametrize("make_optimizer", [OPTIMIZERS[4], OPTIMIZERS[6], OPTIMIZERS[7], OPTIMIZERS[3]])
+def test_flat_update_split_over_two_threads_equals_one_thread(make_optimizer, monkeypatch):
+    """A large buffer's update runs in two halves on two threads: the same numbers, bit for bit."""
+    from lamina.optimizers import blocks
+    from lamina.utils import blas_threads
+    monkeypatch.setattr(blocks, "PARALLEL_MIN", 1000)
+    monkeypatch.setattr(blocks, "PARALLEL_BLOCK", 3001)  # blocks that do not divide the halves evenly
+    monkeypatch.setattr(blocks, "CACHE_BLOCK", 2000)
+    released = []
+    monkeypatch.setattr(blas_threads, "release_idle_blas_workers", lambda own_threads=0: released.append(1) or True)
+    rng = np.random.default_rng(5)
+    shapes = ((61, 100), (100,), (100, 13), (13,))
+    one, two = make_params(rng, shapes), make_params(rng, shapes)
+    for a, b in zip(one, two):
+        b.data[...] = a.data
+    pack(one)
+    pack(two)
+    opt_one, opt_two = make_optimizer(), make_optimizer()
+    opt_one.update_threads, opt_two.update_threads = 1, 2
+    for _ in range(40):  # past a denormal flush (every 32 steps)
+        for a, b in zip(one, two):
+            g = rng.normal(size=a.shape).astype(np.float32)
+            np.copyto(a._grad_buffer, g)
+            np.copyto(b._grad_buffer, g)
+            a.grad, b.grad = a._grad_buffer, b._grad_buffer
+        opt_one.step(one)
+        opt_two.step(two)
+    assert len(released) == 39  # every step but the first (which builds the optimizer through the plain path)
+    for a, b in zip(one, two):
+        np.testing.assert_array_equal(a.data, b.data)
+    state_one, state_two = opt_one.get_state(), opt_two.get_state()
+    for key in state_one:
+        np.testing.assert_array_equal(state_one[key], state_two[key])
+
+
+def test_split_update_raises_what_the_worker_raised(monkeypatch):
+    from lamina.optimizers import blocks
+    from lamina.utils import blas_threads
+    monkeypatch.setattr(blas_threads, "release_idle_blas_workers", lambda own_threads=0: True)
+    seen = []
+
+    def update(part, lane):
+        seen.append((part.start, part.stop, lane))
+        if part.start >= 2 * blocks.PARALLEL_BLOCK:
+            raise FloatingPointError("from the second half")
+
+    with pytest.raises(FloatingPointError, match="second half"):
+        blocks.run_in_blocks(update, 4 * blocks.PARALLEL_BLOCK, threads=2)
+    # The first half ran to its end on the calling thread (lane 0) although the worker (lane 1) failed.
+    assert (0, blocks.PARALLEL_BLOCK, 0) in seen and (blocks.PARALLEL_BLOCK, 2 * blocks.PARALLEL_BLOCK, 0) in seen
+    assert (2 * blocks.PARALLEL_BLOCK, 3 * blocks.PARALLEL_BLOCK, 1) in seen
+
+
+def test_blas_workers_are_left_alone_while_another_thread_runs():
+    import threading
+    from lamina.utils import blas_threads
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert blas_threads.release_idle_blas_workers() is False  # it might be inside a matrix product
+    finally:
+        stop.set()
+        other.join()
+    # Alone in a fresh process, it releases them when an OpenBLAS is loaded, and products still work after.
+    code = ("import numpy as np; from lamina.utils import blas_threads as b; a = np.ones((64, 64), np.float32); "
+            "a @ a; assert b.release_idle_blas_workers() == b.available(); assert (a @ a == 64).all(); "
+            "print('available', b.available())")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr

@@ -215,7 +215,7 @@ def test_none_grads_are_skipped_and_all_none_is_not_a_step():
     assert opt.iterations == 1
     assert np.all(a.data < 1) and np.array_equal(b.data, np.ones(2))
     state = opt.get_state()
-    assert np.array_equal(state["m/1"], np.zeros(2))
+    assert np.array_equal(state["m_sum/1"], np.zeros(2))
     a.grad = None
     opt.step([a, b])
     assert opt.iterations == 1  # nothing to do: not counted, as in Keras
@@ -341,11 +341,11 @@ def test_set_state_rewinds_a_built_optimizer_and_checks_shapes():
 
     other = Adam(0.01)
     other.set_state(state)
-    with pytest.raises(ValueError, match=r"m/0.*\(3, 4\).*\(2, 2\)"):
+    with pytest.raises(ValueError, match=r"m_sum/0.*\(3, 4\).*\(2, 2\)"):
         other.apply([np.ones((2, 2))], [np.ones((2, 2))])
     bad = dict(state)
-    del bad["v/0"]
-    with pytest.raises(ValueError, match="v/0"):
+    del bad["v_sum/0"]
+    with pytest.raises(ValueError, match="v_sum/0"):
         Adam().set_state(bad)
 
 
@@ -459,9 +459,25 @@ def test_flushing_tiny_moments_keeps_results_and_removes_subnormals():
             opt.apply([g_big if t < 5 else zero], [w])
         runs[flush] = (w, opt.get_state())
     tiny = np.finfo(np.float32).tiny
-    for key in ("m/0", "v/0"):
+    for key in ("m_sum/0", "v_sum/0"):
         flushed, unflushed = runs[True][1][key], runs[False][1][key]
         assert np.all((flushed == 0) | (np.abs(flushed) >= tiny)), key
-        if key == "v/0":  # without flushing, subnormals are there: the test does test something
+        if key == "v_sum/0":  # without flushing, subnormals are there: the test does test something
             assert np.any((unflushed != 0) & (np.abs(unflushed) < tiny))
     np.testing.assert_allclose(runs[True][0], runs[False][0], rtol=1e-6, atol=0)
+
+
+def test_adam_keeps_running_sums_whose_scaled_values_are_the_notes_moments():
+    """Adam stores m_sum = m / (1 - beta_1) and v_sum = v / (1 - beta_2) (two passes fewer per step)."""
+    rng = np.random.default_rng(3)
+    grads = [rng.normal(size=5) for _ in range(7)]
+    opt = Adam(0.01, beta_1=0.8, beta_2=0.9)
+    w = np.zeros(5)
+    m, v = np.zeros(5), np.zeros(5)
+    for g in grads:
+        opt.apply([g], [w])
+        m = 0.8 * m + 0.2 * g          # the notes' moments
+        v = 0.9 * v + 0.1 * g * g
+    state = opt.get_state()
+    np.testing.assert_allclose((1 - 0.8) * state["m_sum/0"], m, rtol=1e-12)
+    np.testing.assert_allclose((1 - 0.9) * state["v_sum/0"], v, rtol=1e-12)

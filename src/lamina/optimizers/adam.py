@@ -29,6 +29,18 @@ class Adam(Optimizer):
         v_max = max(v_max, v)
         v_hat = v_max / (1 - beta_2 ** t)
 
+    Lamina keeps the two moments as running sums rather than averages,
+    ``m_sum = m / (1 - beta_1)`` and ``v_sum = v / (1 - beta_2)``, that is::
+
+        m_sum = beta_1 * m_sum + g
+        v_sum = beta_2 * v_sum + g * g
+
+    and moves the constant factors into the step's two scalars. It is the
+    same rule (equal up to float rounding) with two passes fewer over every
+    parameter per step. ``get_state()`` returns these sums, under
+    ``m_sum/<i>`` and ``v_sum/<i>`` (and ``v_sum_max/<i>`` with AMSGrad);
+    multiply by ``1 - beta`` for the notes' ``m`` and ``v``.
+
     Arguments, names and defaults are Keras 3's. PyTorch computes exactly the
     notes' form (its default epsilon is 1e-8). Keras folds the corrections into
     the rate, ``w -= eta * sqrt(1 - beta_2**t) / (1 - beta_1**t) * m / (sqrt(v) + epsilon)``,
@@ -50,7 +62,7 @@ class Adam(Optimizer):
             opt.step(params)
     """
 
-    _decaying_slots = ("m", "v")
+    _decaying_slots = ("m_sum", "v_sum")
 
     def __init__(self, learning_rate: LearningRate = 0.001, beta_1: float = 0.9,
                  beta_2: float = 0.999, epsilon: float = 1e-7, amsgrad: bool = False,
@@ -63,33 +75,35 @@ class Adam(Optimizer):
         self.beta_2 = _check_float("beta_2", beta_2, 0, 1, high_open=True)
         self.epsilon = _check_float("epsilon", epsilon, 0)
         self.amsgrad = bool(amsgrad)
-        self._slot_names = ("m", "v", "v_max") if self.amsgrad else ("m", "v")
+        self._slot_names = ("m_sum", "v_sum", "v_sum_max") if self.amsgrad else ("m_sum", "v_sum")
 
     def _coefficients(self, lr: float, t: int) -> dict[str, float]:
         bias_1 = 1.0 - self.beta_1 ** t
         root_bias_2 = math.sqrt(1.0 - self.beta_2 ** t)
-        return {"beta_1": self.beta_1, "one_minus_beta_1": 1.0 - self.beta_1,
-                "beta_2": self.beta_2, "one_minus_beta_2": 1.0 - self.beta_2,
-                # eta m_hat / (sqrt(v_hat) + eps) = (eta sqrt(1 - beta_2^t) / (1 - beta_1^t)) m
-                #                                   / (sqrt(v) + eps sqrt(1 - beta_2^t))
-                # the same quantity with the corrections folded into two scalars: one pass fewer per step.
-                "step_size": lr * root_bias_2 / bias_1, "epsilon_hat": self.epsilon * root_bias_2}
+        # eta m_hat / (sqrt(v_hat) + eps), with m_hat = m / (1 - beta_1^t), v_hat = v / (1 - beta_2^t),
+        # m = (1 - beta_1) m_sum and v = (1 - beta_2) v_sum, is
+        #     step_size * m_sum / (sqrt(v_sum) + epsilon_hat)   with
+        #     step_size = eta sqrt(1 - beta_2^t) / (1 - beta_1^t) * (1 - beta_1) / sqrt(1 - beta_2)
+        #     epsilon_hat = eps sqrt(1 - beta_2^t) / sqrt(1 - beta_2):
+        # the bias corrections and the moments' constant factors folded into two scalars.
+        root_one_minus_beta_2 = math.sqrt(1.0 - self.beta_2)
+        return {"beta_1": self.beta_1, "beta_2": self.beta_2,
+                "step_size": lr * root_bias_2 / bias_1 * (1.0 - self.beta_1) / root_one_minus_beta_2,
+                "epsilon_hat": self.epsilon * root_bias_2 / root_one_minus_beta_2}
 
     def _update(self, w: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray],
                 scratch: list[np.ndarray], c: dict[str, Any]) -> None:
-        m, v, s = state["m"], state["v"], scratch[0]
-        np.multiply(g, c["one_minus_beta_1"], out=s)
+        m, v, s = state["m_sum"], state["v_sum"], scratch[0]
         m *= c["beta_1"]
-        m += s                               # m = beta_1 m + (1 - beta_1) g
+        m += g                               # m_sum = beta_1 m_sum + g
         np.multiply(g, g, out=s)
-        s *= c["one_minus_beta_2"]
         v *= c["beta_2"]
-        v += s                               # v = beta_2 v + (1 - beta_2) g*g
+        v += s                               # v_sum = beta_2 v_sum + g*g
         if self.amsgrad:
-            np.maximum(state["v_max"], v, out=state["v_max"])
-            v = state["v_max"]
+            np.maximum(state["v_sum_max"], v, out=state["v_sum_max"])
+            v = state["v_sum_max"]
         np.sqrt(v, out=s)
-        s += c["epsilon_hat"]                # sqrt(v_hat) + epsilon, times sqrt(1 - beta_2^t)
+        s += c["epsilon_hat"]
         np.divide(m, s, out=s)
         s *= c["step_size"]                  # eta m_hat / (sqrt(v_hat) + epsilon)
         w -= s

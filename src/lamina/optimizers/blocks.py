@@ -1,0 +1,78 @@
+"""Running an elementwise update rule over one flat buffer: in cache-sized blocks, on one thread or two.
+
+An update rule (Adam's, say) is a dozen ufunc passes over the parameters, gradients and moments. Over one
+large buffer, every pass would stream all of them through memory; a block at a time, the block's arrays stay
+in the core's L2 cache and only the first and last passes touch memory. Measured on 5.8 million float32 Adam
+elements: 20.6 ms in one pass, 13.4 ms in blocks of 64k elements (alone); 25 ms -> 18 ms inside a training step.
+
+The rules are elementwise, so a block's result does not depend on how the buffer is cut: any split, and any
+thread, gives the same numbers bit for bit. Large buffers are split in two halves, the second run by a worker
+thread while the calling thread runs the first; NumPy releases the GIL inside each ufunc call, so the halves
+really run at once. This pays only when (a) each thread's calls are long enough that handing the GIL back and
+forth is cheap beside them (hence the larger blocks and the size threshold: at 235k elements two threads
+measured slower than one), and (b) the second core is not taken by OpenBLAS's spinning workers (see
+``utils/blas_threads.py``), so the split only happens when they could be released. Measured (2 cores, after a
+matrix product): 667k Adam elements 2.1 ms -> 1.4 ms, 5.8 million 18.5 ms -> 11.4 ms.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable
+
+from ..utils import blas_threads
+
+CACHE_BLOCK = 65536       # elements per block on one thread: Adam's five float32 arrays are 1.3 MB, within L2
+PARALLEL_BLOCK = 131072   # per block when split: half as many ufunc calls, each twice as long
+PARALLEL_MIN = 1 << 19    # elements; below this a second thread costs more than it saves (measured at 235k)
+
+_pool: ThreadPoolExecutor | None = None
+
+
+def default_threads() -> int:
+    """Threads an update may use: two when this process may run on at least two cores, else one."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        cores = os.cpu_count() or 1
+    return 2 if cores >= 2 else 1
+
+
+def largest_part(size: int) -> int:
+    """The most elements ``run_in_blocks`` passes in one slice for a buffer of ``size``: what a per-thread
+    scratch buffer must hold."""
+    return size if size < 2 * CACHE_BLOCK else min(size, max(CACHE_BLOCK, PARALLEL_BLOCK))
+
+
+def _run_range(update: Callable[[slice, int], None], start: int, stop: int, block: int, lane: int) -> None:
+    for first in range(start, stop, block):
+        update(slice(first, min(first + block, stop)), lane)
+
+
+def run_in_blocks(update: Callable[[slice, int], None], size: int, threads: int = 1) -> None:
+    """Call ``update(part, lane)`` on slices that cover ``range(size)`` once each.
+
+    ``lane`` is 0 on the calling thread and 1 on the worker: two calls with different lanes may run at the
+    same time (each lane needs its own scratch space), two with the same lane never do.
+
+    Small buffers are one slice (each block costs a dozen ufunc calls). With ``threads`` >= 2, a buffer of at
+    least ``PARALLEL_MIN`` elements is split in two halves run at the same time, when OpenBLAS's idle workers
+    could be released first; otherwise the blocks run one after another on the calling thread.
+    """
+    global _pool
+    if size < 2 * CACHE_BLOCK:
+        update(slice(0, size), 0)
+        return
+    if threads >= 2 and size >= PARALLEL_MIN and \
+            blas_threads.release_idle_blas_workers(own_threads=0 if _pool is None else 1):
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lamina-update")
+        half = size // 2 // 16 * 16  # a 64-byte boundary for both halves' SIMD loops
+        second = _pool.submit(_run_range, update, half, size, PARALLEL_BLOCK, 1)
+        try:
+            _run_range(update, 0, half, PARALLEL_BLOCK, 0)
+        finally:
+            second.result()  # waits for the worker, and raises what it raised
+        return
+    _run_range(update, 0, size, CACHE_BLOCK, 0)
