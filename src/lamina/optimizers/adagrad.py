@@ -60,7 +60,7 @@ class Adagrad(Optimizer):
     def _update(self, w: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray],
                 scratch: list[np.ndarray], c: dict[str, Any]) -> None:
         r, s = state["r"], scratch[0]
-        np.multiply(g, g, out=s)
+        np.square(g, out=s)
         r += s                       # r = r + g * g
         np.sqrt(r, out=s)
         s += c["delta"]              # sqrt(r) + delta

@@ -11,8 +11,9 @@ thread while the calling thread runs the first; NumPy releases the GIL inside ea
 really run at once. This pays only when (a) each thread's calls are long enough that handing the GIL back and
 forth is cheap beside them (hence the larger blocks and the size threshold: at 235k elements two threads
 measured slower than one), and (b) the second core is not taken by OpenBLAS's spinning workers (see
-``utils/blas_threads.py``), so the split only happens when they could be released. Measured (2 cores, after a
-matrix product): 667k Adam elements 2.1 ms -> 1.4 ms, 5.8 million 18.5 ms -> 11.4 ms.
+``utils/blas_threads.py``), so the split only happens when they could be released. Measured (2 cores, Adam
+right after a matrix product, one thread -> two): 667k elements (workload D) 1.7-1.8 ms -> 1.3-1.5 ms, 5.8
+million (workload B) 14.0 ms -> 8.2-8.7 ms; with OpenBLAS's workers left spinning, two threads took 18.5 ms.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from typing import Callable
 from ..utils import blas_threads
 
 CACHE_BLOCK = 65536       # elements per block on one thread: Adam's five float32 arrays are 1.3 MB, within L2
-PARALLEL_BLOCK = 131072   # per block when split: half as many ufunc calls, each twice as long
+PARALLEL_BLOCK = 262144   # per block when split: fewer, longer ufunc calls hand the GIL over less often
+                          # (5.8M Adam elements on two threads: 9.1-9.6 ms at 128k, 8.2-8.7 ms at 256k)
 PARALLEL_MIN = 1 << 19    # elements; below this a second thread costs more than it saves (measured at 235k)
 
 _pool: ThreadPoolExecutor | None = None

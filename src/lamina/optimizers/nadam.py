@@ -74,7 +74,7 @@ class Nadam(Optimizer):
         np.multiply(g, c["one_minus_beta_1"], out=s)
         m *= c["beta_1"]
         m += s                               # m = beta_1 m + (1 - beta_1) g
-        np.multiply(g, g, out=s)
+        np.square(g, out=s)
         s *= c["one_minus_beta_2"]
         v *= c["beta_2"]
         v += s                               # v = beta_2 v + (1 - beta_2) g*g

@@ -77,7 +77,7 @@ class RMSprop(Optimizer):
     def _update(self, w: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray],
                 scratch: list[np.ndarray], c: dict[str, Any]) -> None:
         r, s = state["r"], scratch[0]
-        np.multiply(g, g, out=s)
+        np.square(g, out=s)
         s *= c["one_minus_rho"]
         r *= c["rho"]
         r += s                               # r = rho r + (1 - rho) g*g
