@@ -14,6 +14,39 @@ import numpy as np
 
 from .tensor import Tensor, as_tensor, gradient_target
 
+
+# ----- two passes that every layer needs ---------------------------------------------------------------------
+_ONES: dict[tuple[int, np.dtype], np.ndarray] = {}
+
+
+def batch_sum(values: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """The sum over every axis but the last (a bias or BatchNorm gradient, a batch mean), as ``ones @ values``.
+
+    BLAS's matrix-vector product does it about 3x faster than ``np.add.reduce(values, axis=0)`` on
+    (batch, units) arrays: 2.0 against 4.7 us on 128 x 256, 16 against 50 us on 256 x 2048. The sum is the same
+    up to float rounding (another order of additions).
+    """
+    rows = values if values.ndim == 2 else values.reshape(-1, values.shape[-1])
+    if rows.dtype not in (np.float32, np.float64):
+        return np.add.reduce(rows, axis=0, out=out)
+    key = (rows.shape[0], rows.dtype)
+    ones = _ONES.get(key)
+    if ones is None:
+        if len(_ONES) > 64:  # many batch sizes (e.g. a growing evaluation set): start over
+            _ONES.clear()
+        ones = _ONES[key] = np.ones(rows.shape[0], rows.dtype)
+        ones.flags.writeable = False
+    return np.matmul(ones, rows, out=out)
+
+
+def times_positive(g: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``g`` where ``values > 0``, else 0: ReLU's backward. The boolean mask is made a float array first: a
+    float-by-float product runs NumPy's SIMD loop, a float-by-bool one casts element by element (8 against 12 us
+    on 128 x 256)."""
+    mask = np.greater(values, 0).astype(g.dtype)
+    mask *= g
+    return mask
+
 _REDUCTIONS = ("mean", "sum", "none")
 
 
@@ -42,7 +75,7 @@ def relu(x: Any) -> Tensor:
     """ReLU(x) = max(0, x). ReLU'(x) = 1 for x > 0, else 0 (the 'dying ReLU' side)."""
     x = as_tensor(x)
     out = np.maximum(x.data, 0)
-    return Tensor._from_op(out, (x,), lambda g: (g * (x.data > 0),))
+    return Tensor._from_op(out, (x,), lambda g: (times_positive(g, x.data),))
 
 
 def leaky_relu(x: Any, alpha: float = 0.2) -> Tensor:
@@ -264,7 +297,7 @@ def _activation_backward(name: str | None, g: np.ndarray, out: np.ndarray, alpha
     if name is None or name == "linear":
         return g
     if name == "relu":
-        return g * (out > 0)            # ReLU'(z) = 1 where a > 0
+        return times_positive(g, out)   # ReLU'(z) = 1 where a > 0
     if name == "sigmoid":
         return g * out * (1 - out)      # sigma' = a (1 - a)
     if name == "tanh":
@@ -314,7 +347,7 @@ def dense(x: Any, kernel: Tensor, bias: Tensor | None = None, activation: str | 
             X2 = X if X.ndim == 2 else X.reshape(-1, X.shape[-1])
             grads[1] = np.matmul(X2.T, dz2, out=gradient_target(kernel))
         if bias is not None:
-            grads.append(np.add.reduce(dz2, axis=0, out=gradient_target(bias)) if bias.requires_grad else None)
+            grads.append(batch_sum(dz2, out=gradient_target(bias)) if bias.requires_grad else None)
         return grads
 
     return Tensor._from_op(out, parents, vjp)
@@ -337,12 +370,11 @@ def batch_norm(x: Any, gamma: Tensor | None, beta: Tensor | None,
     x = as_tensor(x)
     X = x.data
     dtype = X.dtype
-    axes = tuple(range(X.ndim - 1))
     count = math.prod(X.shape[:-1])
     inv_count = dtype.type(1 / builtins.max(count, 1))
-    mu = np.add.reduce(X, axis=axes) * inv_count
+    mu = batch_sum(X) * inv_count
     x_hat = X - mu
-    var = np.add.reduce(x_hat * x_hat, axis=axes) * inv_count
+    var = batch_sum(x_hat * x_hat) * inv_count
     inv_std = 1 / np.sqrt(var + dtype.type(epsilon))
     x_hat *= inv_std
     out = x_hat * gamma.data if gamma is not None else x_hat.copy()
@@ -351,8 +383,8 @@ def batch_norm(x: Any, gamma: Tensor | None, beta: Tensor | None,
     parents = (x,) + tuple(p for p in (gamma, beta) if p is not None)
 
     def vjp(g):
-        dbeta = np.add.reduce(g, axis=axes)
-        dgamma = np.add.reduce(g * x_hat, axis=axes)
+        dbeta = batch_sum(g)
+        dgamma = batch_sum(g * x_hat)
         grads = [None]
         if x.requires_grad:
             dx = x_hat * (dgamma * inv_count)
@@ -383,15 +415,14 @@ def batch_norm_inference(x: Any, gamma: Tensor | None, beta: Tensor | None, mean
     out = x_hat * gamma.data if gamma is not None else x_hat
     if beta is not None:
         out = out + beta.data
-    axes = tuple(range(X.ndim - 1))
     parents = (x,) + tuple(p for p in (gamma, beta) if p is not None)
 
     def vjp(g):
         grads = [g * scale if x.requires_grad else None]
         if gamma is not None:
-            grads.append((g * x_hat).sum(axis=axes))
+            grads.append(batch_sum(g * x_hat))
         if beta is not None:
-            grads.append(g.sum(axis=axes))
+            grads.append(batch_sum(g))
         return grads
 
     return Tensor._from_op(out.astype(X.dtype, copy=False), parents, vjp)

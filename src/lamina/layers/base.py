@@ -130,6 +130,9 @@ class Layer:
         return weight
 
     def _named_weights(self, trainable: bool | None = None) -> list[Tensor]:
+        if trainable:  # the training loop asks every step: the short way
+            return [getattr(self, n) for n in self._weight_names if self._weight_trainable[n]] \
+                if self._trainable else []
         names = [n for n in self._weight_names if self._weight_trainable[n]] + \
                 [n for n in self._weight_names if not self._weight_trainable[n]]
         if trainable is not None:
@@ -218,20 +221,20 @@ class Layer:
 
     def _check_input_shape(self, shape: Shape) -> None:
         """Keras-style compatibility check of an input shape against what the layer was built for."""
-        prefix = f'Input 0 of layer "{self.name}" is incompatible with the layer: '
         ndim = len(shape)
+        problem = None
         if self._ndim is not None and ndim != self._ndim:
-            raise ValueError(f"{prefix}expected ndim={self._ndim}, found ndim={ndim}. Full shape received: {shape}")
-        if self._min_ndim is not None and ndim < self._min_ndim:
-            raise ValueError(f"{prefix}expected min_ndim={self._min_ndim}, found ndim={ndim}. "
-                             f"Full shape received: {shape}")
-        for axis, size in self._input_axes.items():
-            if not -ndim <= axis < ndim:
-                raise ValueError(f"{prefix}expected axis {axis} of input shape to have value {size}, but received "
-                                 f"input with shape {shape}")
-            if shape[axis] is not None and shape[axis] != size:
-                raise ValueError(f"{prefix}expected axis {axis} of input shape to have value {size}, but received "
-                                 f"input with shape {shape}")
+            problem = f"expected ndim={self._ndim}, found ndim={ndim}. Full shape received: {shape}"
+        elif self._min_ndim is not None and ndim < self._min_ndim:
+            problem = f"expected min_ndim={self._min_ndim}, found ndim={ndim}. Full shape received: {shape}"
+        else:
+            for axis, size in self._input_axes.items():
+                if not -ndim <= axis < ndim or (shape[axis] is not None and shape[axis] != size):
+                    problem = (f"expected axis {axis} of input shape to have value {size}, but received input "
+                               f"with shape {shape}")
+                    break
+        if problem is not None:  # (the message is only built here: this runs on every call of every layer)
+            raise ValueError(f'Input 0 of layer "{self.name}" is incompatible with the layer: {problem}')
 
     def _to_tensor(self, inputs: Any) -> Tensor:
         """Tensors pass through (keeping their graph); arrays become tensors of the layer's dtype."""

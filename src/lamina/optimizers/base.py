@@ -261,6 +261,11 @@ class Optimizer:
         arrays = [_param_array(p, f"Parameter {i}") for i, p in enumerate(params)]
         if self._signature is None:
             self._build(arrays)
+            if self._flat is not None:  # packed parameters: the first step already takes the flat path
+                flat_grad = self._flat_gradient(grads, params)
+                if flat_grad is not None:
+                    self._apply_flat(flat_grad)
+                    return
         else:
             self._check_signature(arrays)
         work = []
