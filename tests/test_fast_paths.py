@@ -67,13 +67,14 @@ def test_flat_update_equals_per_parameter_update(make_optimizer):
         same(state_plain[key], state_flat[key])
 
 
-def test_flat_path_flushes_subnormal_moments_like_the_plain_path():
+@pytest.mark.parametrize("size", [64, 140_000])  # one block; several blocks (flushed block by block)
+def test_flat_path_flushes_subnormal_moments_like_the_plain_path(size):
     rng = np.random.default_rng(1)
-    plain = make_params(rng, ((64,),))
+    plain = make_params(rng, ((size,),))
     packed = [lamina.tensor(plain[0].data.copy(), requires_grad=True)]
     pack(packed)
     opt_plain, opt_flat = optimizers.Adam(1e-3), optimizers.Adam(1e-3)
-    tiny = np.full(64, 1e-19, dtype=np.float32)  # squares to ~1e-38: subnormal second moments
+    tiny = np.full(size, 1e-19, dtype=np.float32)  # squares to ~1e-38: subnormal second moments
     for _ in range(64):
         plain[0].grad = tiny.copy()
         np.copyto(packed[0]._grad_buffer, tiny)
@@ -169,7 +170,7 @@ def test_flat_update_in_cache_blocks_equals_per_parameter_update(make_optimizer)
     packed = [lamina.tensor(p.data.copy(), requires_grad=True) for p in plain]
     pack(packed)
     opt_plain, opt_flat = make_optimizer(), make_optimizer()
-    for _ in range(3):
+    for _ in range(34):  # past a flush of tiny moments (every 32 steps), done block by block
         for a, b in zip(plain, packed):
             g = rng.normal(size=a.shape).astype(np.float32)
             a.grad = g.copy()

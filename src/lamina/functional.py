@@ -452,7 +452,8 @@ def dropout(x: Any, rate: float, rng: np.random.Generator) -> Tensor:
     if rate == 0:
         return x
     dtype = x.dtype if x.dtype.kind == "f" else np.float32
-    scaled_mask = keep_mask(rng, x.shape, rate) * np.asarray(1 / (1 - rate), dtype=dtype)
+    scaled_mask = keep_mask(rng, x.shape, rate).astype(dtype)  # (then a float-by-float product: SIMD)
+    scaled_mask *= np.asarray(1 / (1 - rate), dtype=dtype)
     out = x.data * scaled_mask
     return Tensor._from_op(out, (x,), lambda g: (g * scaled_mask,))
 
