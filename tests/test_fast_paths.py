@@ -252,3 +252,32 @@ def test_blas_workers_are_left_alone_while_another_thread_runs():
             "print('available', b.available())")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+def test_training_with_the_real_two_thread_update_equals_one_thread():
+    """End to end, in a fresh process: OpenBLAS's workers really released, the worker thread really used."""
+    code = r"""
+import numpy as np, lamina
+from lamina.keras import layers
+from lamina.optimizers import blocks
+blocks.PARALLEL_MIN, blocks.PARALLEL_BLOCK, blocks.CACHE_BLOCK = 1000, 3001, 2000  # the 11,139 weights below: split
+rng = np.random.default_rng(0)
+x = rng.normal(size=(256, 20)).astype(np.float32); y = rng.integers(0, 3, 256)
+weights = []
+for threads in (1, 2):
+    lamina.utils.set_random_seed(1)
+    model = lamina.keras.Sequential([layers.Input(shape=(20,)), layers.Dense(128, activation="relu"),
+                                     layers.Dense(64, activation="relu"), layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.optimizer.update_threads = threads
+    model.fit(x, y, batch_size=32, epochs=5, verbose=0)
+    weights.append(model.get_weights())
+for a, b in zip(*weights):
+    assert np.array_equal(a, b)
+from lamina.utils import blas_threads
+assert (blocks._pool is not None) == blas_threads.available(), "the split path did not run"
+print("ok", blas_threads.available())
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("ok")
