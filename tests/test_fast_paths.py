@@ -281,3 +281,28 @@ print("ok", blas_threads.available())
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("ok")
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="fork() is POSIX only")
+def test_split_update_still_works_in_a_forked_child():
+    """The parent's worker thread does not survive fork(); the child must not wait for it."""
+    code = r"""
+import os, numpy as np
+from lamina.optimizers import blocks
+from lamina.utils import blas_threads
+blas_threads.release_idle_blas_workers = lambda own_threads=0: True   # split even without OpenBLAS
+seen = []
+blocks.run_in_blocks(lambda part, lane: seen.append(lane), 4 * blocks.PARALLEL_BLOCK, threads=2)
+assert 1 in seen and blocks._pool is not None
+pid = os.fork()
+if pid == 0:
+    lanes = []
+    blocks.run_in_blocks(lambda part, lane: lanes.append(lane), 4 * blocks.PARALLEL_BLOCK, threads=2)
+    os._exit(0 if 1 in lanes else 3)
+_, status = os.waitpid(pid, 0)
+assert os.waitstatus_to_exitcode(status) == 0, status
+print("ok")
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"

@@ -32,6 +32,17 @@ PARALLEL_MIN = 1 << 19    # elements; below this a second thread costs more than
 _pool: ThreadPoolExecutor | None = None
 
 
+def _forget_pool_in_child() -> None:
+    """A forked child has no worker thread, only the parent's pool object that believes it has one: work
+    submitted to it would wait forever. Start the child with no pool (one is made on first use)."""
+    global _pool
+    _pool = None
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_forget_pool_in_child)
+
+
 def default_threads() -> int:
     """Threads an update may use: two when this process may run on at least two cores, else one."""
     try:
