@@ -342,6 +342,7 @@ def test_real_specs_are_consistent():
 # --- the real files, when ../shared/datasets is there --------------------------------------------------
 
 
+# The real files are optional (never downloaded in tests); the IDX reader is tested on generated files above.
 @pytest.mark.skipif(not (SHARED / "mnist").is_dir(), reason=f"real MNIST not present at {SHARED / 'mnist'}")
 def test_real_mnist(monkeypatch):
     (x_train, y_train), (x_test, y_test) = mnist.load_data(SHARED / "mnist", download=False)

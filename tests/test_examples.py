@@ -118,6 +118,7 @@ def test_s6_batch_norm_on_mnist_when_present(tmp_path, capsys):
     try:
         mnist.load_data(download=False, verify=False)
     except (FileNotFoundError, ValueError):
+        # The project must not depend on the shared data folder; .ci/run points $LAMINA_DATA at it when present.
         pytest.skip("no local MNIST (set $LAMINA_DATA to a folder holding it)")
     result, _ = run("s6_batch_norm", tmp_path, capsys, "--dataset", "mnist", "--no-plot")
     assert result["dataset"] == "MNIST"

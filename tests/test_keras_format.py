@@ -213,6 +213,8 @@ def keras_python() -> list[str]:
         other = os.environ.get("LAMINA_KERAS_PYTHON")
         if other:
             return [other]
+    # CI does not install TensorFlow (a test of Keras itself, ~600 MB); the files real Keras wrote are checked in
+    # under tests/data/keras and read by the tests above, so the format stays tested without it.
     pytest.skip("Keras is not installed (set LAMINA_KERAS_PYTHON to a Python that has it)")
 
 

@@ -282,6 +282,8 @@ def test_clipping_happens_before_weight_decay_and_update():
     w = np.array([2.0])
     AdamW(0.1, weight_decay=0.5, clipvalue=1e-3).apply([np.array([100.0])], [w])
     # decay: 2 * (1 - 0.1*0.5) = 1.9; Adam's first step: eta * sign(clipped g) = 0.1
+    # rtol: Adam's first step is eta * g / (|g| + eps) = 0.1 * (1 - 1e-4) for the clipped |g| = 1e-3 and
+    # eps = 1e-7, not exactly eta; a wrong order (decay after the step, no clipping) is off by > 1e-2.
     np.testing.assert_allclose(w, [1.9 - 0.1], rtol=1e-4)
 
 

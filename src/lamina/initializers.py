@@ -24,6 +24,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .random import make_rng
+from .serialization import from_class_config
 
 __all__ = [
     "Initializer", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform", "TruncatedNormal",
@@ -243,11 +244,7 @@ def get(identifier: Any) -> Initializer | Callable[..., np.ndarray] | None:
             raise ValueError(f"Unknown initializer {identifier!r}. Known initializers: {', '.join(sorted(_BY_NAME))}")
         return cls()
     if isinstance(identifier, dict) and "class_name" in identifier:
-        cls = _CLASSES.get(identifier["class_name"]) or _BY_NAME.get(str(identifier["class_name"]).lower())
-        if cls is None:
-            raise ValueError(f"Unknown initializer class {identifier['class_name']!r}. "
-                             f"Known classes: {', '.join(sorted(_CLASSES))}")
-        return cls.from_config(identifier.get("config", {}))
+        return from_class_config(identifier, _CLASSES, "initializer", aliases=_BY_NAME)
     if isinstance(identifier, type) and issubclass(identifier, Initializer):
         return identifier()
     if callable(identifier):

@@ -20,6 +20,7 @@ import numpy as np
 from . import ops
 from .activations import logits_of
 from .functional import sigmoid_binary_cross_entropy, softmax_cross_entropy, squared_error
+from .serialization import from_class_config
 from .tensor import Tensor, as_tensor
 
 __all__ = [
@@ -330,11 +331,7 @@ def get(identifier: Any) -> Loss:
             loss.name = identifier.lower()
         return loss
     if isinstance(identifier, dict) and "class_name" in identifier:
-        cls = _CLASSES.get(identifier["class_name"])
-        if cls is None:
-            raise ValueError(f"Unknown loss class {identifier['class_name']!r}. "
-                             f"Known classes: {', '.join(sorted(_CLASSES))}")
-        return cls.from_config(identifier.get("config", {}))
+        return from_class_config(identifier, _CLASSES, "loss")
     if isinstance(identifier, type) and issubclass(identifier, Loss):
         return identifier()
     if callable(identifier):

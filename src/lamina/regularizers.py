@@ -11,6 +11,7 @@ import math
 from typing import Any, Callable
 
 from . import ops
+from .serialization import from_class_config
 from .tensor import Tensor
 
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "l1", "l2", "l1_l2", "get", "serialize"]
@@ -108,11 +109,7 @@ def get(identifier: Any) -> Regularizer | Callable[[Tensor], Tensor] | None:
             raise ValueError(f"Unknown regularizer {identifier!r}. Known regularizers: {', '.join(sorted(_BY_NAME))}")
         return factory()
     if isinstance(identifier, dict) and "class_name" in identifier:
-        cls = _CLASSES.get(identifier["class_name"])
-        if cls is None:
-            raise ValueError(f"Unknown regularizer class {identifier['class_name']!r}. "
-                             f"Known classes: {', '.join(sorted(_CLASSES))}")
-        return cls.from_config(identifier.get("config", {}))
+        return from_class_config(identifier, _CLASSES, "regularizer")
     if isinstance(identifier, type) and issubclass(identifier, Regularizer):
         return identifier()
     if callable(identifier):

@@ -299,12 +299,8 @@ class Optimizer:
             if c is None:
                 # Cast once per dtype: a float64 scalar would upcast float32 arrays.
                 c = by_dtype[w.dtype] = {k: w.dtype.type(v) for k, v in coeffs.items()}
-            if self.weight_decay:
-                w *= c["decay"]  # w = w - eta * wd * w, decoupled from the gradient
-            self._update(w, g, self._state[i], self._scratch[i], c)
+            self._update_part(w, g, self._state[i], self._scratch[i], c, self._flush_threshold(t, w.dtype))
         self.iterations = t
-        if self.flush_denormals and self._decaying_slots and t % _FLUSH_EVERY == 0:
-            self._flush(work)
 
     def _flat_gradient(self, grads: list[Any], params: list[Any]) -> np.ndarray | None:
         """The flat gradient buffer when ``params`` are the packed parameters and ``grads`` tile one buffer
@@ -352,21 +348,11 @@ class Optimizer:
         if self.weight_decay:
             coeffs["decay"] = 1.0 - lr * self.weight_decay
         c = {k: w.dtype.type(v) for k, v in coeffs.items()}
-        decay = c.get("decay")
-        # Every _FLUSH_EVERY steps the decaying slots' tiny values are set to zero, block by block right after
-        # the rule, while the block is still in cache (a separate pass over B's 5.8M-element moments cost 13 ms).
-        threshold = None
-        if self.flush_denormals and self._decaying_slots and t % _FLUSH_EVERY == 0:
-            threshold = _FLUSH_THRESHOLD.get(w.dtype)
+        threshold = self._flush_threshold(t, w.dtype)
         if w.size < 2 * blocks.CACHE_BLOCK:
             # One block: the rule on the whole buffers, with the full-sized scratch (a small model's step is
             # mostly Python, so no slicing here).
-            if decay is not None:
-                w *= decay
-            self._update(w, g, slots, scratch, c)
-            if threshold is not None:
-                for name in self._decaying_slots:
-                    _flush_tiny(slots[name], threshold, scratch[0])
+            self._update_part(w, g, slots, scratch, c, threshold)
             self.iterations = t
             return
         # Scratch holds nothing from one block to the next, so each thread reuses one block-sized set: it stays
@@ -375,15 +361,9 @@ class Optimizer:
         lanes = self._lane_scratch(blocks.largest_part(w.size), w.dtype)
 
         def update(part: slice, lane: int) -> None:
-            w_part = w[part]
-            if decay is not None:
-                w_part *= decay  # w = w - eta * wd * w, decoupled from the gradient
-            n = w_part.size
-            block_slots = {name: slot[part] for name, slot in slots.items()}
-            self._update(w_part, g[part], block_slots, [buffer[:n] for buffer in lanes[lane]], c)
-            if threshold is not None:
-                for name in self._decaying_slots:
-                    _flush_tiny(block_slots[name], threshold, lanes[lane][0][:n])
+            n = part.stop - part.start
+            self._update_part(w[part], g[part], {name: slot[part] for name, slot in slots.items()},
+                              [buffer[:n] for buffer in lanes[lane]], c, threshold)
 
         # In cache-sized blocks, on two threads when the buffer is large (optimizers/blocks.py).
         blocks.run_in_blocks(update, w.size, self.update_threads)
@@ -429,14 +409,24 @@ class Optimizer:
             buf = self._clip_buffers[i] = np.empty_like(w)
         return buf
 
-    def _flush(self, work) -> None:
-        """Set tiny values of the decaying slots to zero (see _FLUSH_THRESHOLD)."""
-        for i, w, _ in work:
-            threshold = _FLUSH_THRESHOLD.get(w.dtype)
-            if threshold is None:
-                continue
+    def _flush_threshold(self, t: int, dtype: np.dtype) -> float | None:
+        """On every _FLUSH_EVERY-th step, the magnitude below which decaying slots are set to zero; else None."""
+        if self.flush_denormals and self._decaying_slots and t % _FLUSH_EVERY == 0:
+            return _FLUSH_THRESHOLD.get(dtype)
+        return None
+
+    def _update_part(self, w: np.ndarray, g: np.ndarray, slots: dict[str, np.ndarray], scratch: list[np.ndarray],
+                     c: dict[str, Any], threshold: float | None) -> None:
+        """One parameter, or one block of the flat buffer: decay, the rule, then (on flush steps) the flush of
+        tiny moments, right away, while the arrays are still in cache (a separate pass over B's 5.8M-element
+        moments cost 13 ms). Every step is elementwise, so any cut of the buffer gives the same numbers."""
+        decay = c.get("decay")
+        if decay is not None:
+            w *= decay  # w = w - eta * wd * w, decoupled from the gradient
+        self._update(w, g, slots, scratch, c)
+        if threshold is not None:
             for name in self._decaying_slots:
-                _flush_tiny(self._state[i][name], threshold, self._scratch[i][0])
+                _flush_tiny(slots[name], threshold, scratch[0])
 
     # ---------------------------------------------------------------- rule hooks
     def _coefficients(self, lr: float, t: int) -> dict[str, float]:
