@@ -112,20 +112,20 @@ def test_a_loaded_keras_model_trains() -> None:
 def test_layers_lamina_cannot_map_are_named(tmp_path) -> None:
     path = fixture("mlp")[0]
     config = read_json(path, "config.json")
-    config["config"]["layers"][2]["class_name"] = "Conv2D"
-    with pytest.raises(ValueError, match=r'Keras layer "dense" \(Conv2D\): Lamina cannot read layers of class '
-                                         r"'Conv2D'"):
+    config["config"]["layers"][2]["class_name"] = "ConvLSTM3D"
+    with pytest.raises(ValueError, match=r'Keras layer "dense" \(ConvLSTM3D\): Lamina cannot read layers of class '
+                                         r"'ConvLSTM3D'"):
         load_model(rewritten(path, tmp_path / "conv.keras", config))
 
     config = read_json(path, "config.json")
-    config["config"]["layers"][2]["config"]["kernel_constraint"] = {"class_name": "MaxNorm", "config": {}}
-    with pytest.raises(ValueError, match=r'"dense" \(Dense\): option kernel_constraint=.* no Lamina equivalent'):
-        load_model(rewritten(path, tmp_path / "constraint.keras", config))
+    config["config"]["layers"][2]["config"]["lora_rank"] = 4
+    with pytest.raises(ValueError, match=r'"dense" \(Dense\): option lora_rank=4 has no Lamina equivalent'):
+        load_model(rewritten(path, tmp_path / "lora.keras", config))
 
     config = read_json(path, "config.json")
-    config["class_name"] = "Functional"
-    with pytest.raises(ValueError, match=r"Sequential models only; this file holds a 'Functional' model"):
-        load_model(rewritten(path, tmp_path / "functional.keras", config))
+    config["class_name"] = "MyCustomModel"
+    with pytest.raises(ValueError, match=r"Sequential and functional models; this file holds a 'MyCustomModel'"):
+        load_model(rewritten(path, tmp_path / "custom.keras", config))
 
 
 # ----- Lamina -> Keras --------------------------------------------------------------------------------------------

@@ -15,7 +15,9 @@ RNG = np.random.default_rng(0)
 
 
 def trainable_names(layer):
-    return [n for n in layer._weight_names if layer._weight_trainable[n]]
+    """The attribute names under which the layer keeps its trainable weights, in ``trainable_weights`` order."""
+    by_id = {id(value): name for name, value in vars(layer).items()}
+    return [by_id[id(w)] for w in layer.trainable_weights]
 
 
 def layer_gradcheck(layer, x, training=False, reset_rng=False):
@@ -170,8 +172,9 @@ def test_batch_normalization_running_statistics_match_numpy_transcription():
 def test_batch_normalization_weights_and_trainability():
     layer = layers.BatchNormalization()
     layer(np.ones((2, 64)))
-    assert [w.name for w in layer.weights] == [f"{layer.name}/{n}" for n in
-                                               ("gamma", "beta", "moving_mean", "moving_variance")]
+    names = ("gamma", "beta", "moving_mean", "moving_variance")
+    assert [w.name for w in layer.weights] == list(names)
+    assert [w.path for w in layer.weights] == [f"{layer.name}/{n}" for n in names]
     assert len(layer.trainable_weights) == 2 and len(layer.non_trainable_weights) == 2
     assert layer.count_params() == 256
     assert layer.gamma.requires_grad and not layer.moving_mean.requires_grad

@@ -114,7 +114,8 @@ def test_model_loss_gradcheck_through_logits(activation, loss, labels):
     model = lamina.Sequential([layers.Dense(5, activation="tanh", dtype="float64", input_shape=(2,)),
                                layers.Dense(units, activation=activation, dtype="float64")])
     loss_fn = losses.get(loss)
-    names = [(layer, n) for layer in model.layers for n in layer._weight_names]
+    names = [(layer, n) for layer in model.layers for n, v in vars(layer).items()
+             if any(v is w for w in layer.weights)]
 
     def f(x, *ws):
         for (layer, name), w in zip(names, ws):

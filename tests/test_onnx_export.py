@@ -86,6 +86,6 @@ def test_what_cannot_be_exported_is_named(tmp_path) -> None:
         lamina.onnx.export(model, tmp_path / "m.onnx")
     with pytest.raises(ValueError, match="opset must be an integer >= 13"):
         lamina.onnx.export(Sequential([layers.Input(shape=(3,)), layers.Dense(2)]), tmp_path / "m.onnx", opset=11)
-    with pytest.raises(ValueError, match="built Sequential"):
+    with pytest.raises(ValueError, match="must be built"):
         lamina.onnx.export(Sequential([layers.Dense(2)]), tmp_path / "m.onnx")
     assert not list(tmp_path.iterdir())

@@ -288,7 +288,8 @@ def test_model_gradcheck_every_weight():
         layers.BatchNormalization(dtype="float64"), layers.LeakyReLU(dtype="float64"),
         layers.Dropout(0.3, seed=0, dtype="float64"), layers.GaussianNoise(0.1, seed=0, dtype="float64"),
         layers.Dense(2, activation="softmax", dtype="float64")])
-    names = [(layer, n) for layer in model.layers for n in layer._weight_names if layer._weight_trainable[n]]
+    names = [(layer, n) for layer in model.layers for n, v in vars(layer).items()
+             if any(v is w for w in layer.trainable_weights)]
     labels = np.array([0, 1, 1, 0, 1])
     loss = tf.losses.get("sparse_categorical_crossentropy")
 

@@ -21,14 +21,14 @@ from .functional import (
 )
 from .gradcheck import gradcheck, GradcheckError
 
-__version__ = "0.1.0"
+from .version import __version__
 
 # Subpackages loaded on first attribute access (PEP 562).
 _LAZY_SUBMODULES = (
     "activations", "callbacks", "datasets", "initializers", "keras", "layers", "losses", "metrics", "models",
     "optimizers", "regularizers", "utils", "plot", "onnx",
 )
-_LAZY_ATTRIBUTES = {"Sequential": "models", "Input": "layers"}
+_LAZY_ATTRIBUTES = {"Sequential": "models", "Model": "models", "Input": "layers", "Variable": "variables"}
 
 
 def __getattr__(name: str) -> Any:

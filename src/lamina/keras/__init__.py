@@ -11,11 +11,13 @@ from typing import Any
 
 from . import activations, backend, initializers, layers, losses, metrics, models, regularizers
 from ..layers import Input
+from ..models.model import Model
 from ..models.sequential import Sequential
+from ..variables import Variable
 
 _LAZY_SUBMODULES = ("callbacks", "optimizers", "utils")
 
-__all__ = ["Sequential", "Input", "activations", "backend", "initializers", "layers", "losses", "metrics", "models",
+__all__ = ["Model", "Sequential", "Input", "Variable", "activations", "backend", "initializers", "layers", "losses", "metrics", "models",
            "regularizers", *_LAZY_SUBMODULES]
 
 

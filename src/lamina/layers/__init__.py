@@ -1,33 +1,43 @@
-"""Layers: the Layer base class and the building blocks of sections 2-6, with Keras's names and contract."""
+"""Layers: the Layer base class and every layer Lamina has, with Keras's names and contract.
+
+Every module of this package is imported here and every layer class it defines is exported by name, so a new
+layer is one new file (it registers itself: see ``registry.py``). Keras's lower-case functional forms of the
+merge layers (``layers.add([a, b])``, ``layers.concatenate``, ...) come from their modules too.
+"""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from typing import Any
 
-from .activation import Activation, LeakyReLU, Softmax
+from . import registry
 from .base import Layer, clear_session
-from .batch_normalization import BatchNormalization
-from .dense import Dense
-from .dropout import Dropout
-from .flatten import Flatten
 from .input_layer import Input, InputLayer
-from .noise import GaussianNoise
 
-__all__ = ["Layer", "InputLayer", "Input", "Dense", "Activation", "LeakyReLU", "Softmax", "Dropout",
-           "BatchNormalization", "GaussianNoise", "Flatten", "get", "serialize", "deserialize"]
+_INTERNAL_MODULES = {"base", "registry", "symbolic", "input_layer"}
 
-_CLASSES: dict[str, type[Layer]] = {
-    cls.__name__: cls for cls in (InputLayer, Dense, Activation, LeakyReLU, Softmax, Dropout, BatchNormalization,
-                                  GaussianNoise, Flatten)
-}
+
+def _import_layer_modules() -> dict[str, Any]:
+    exported: dict[str, Any] = {}
+    for module_info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if module_info.name in _INTERNAL_MODULES or module_info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f".{module_info.name}", __name__)
+        for name in getattr(module, "__all__", ()):
+            exported[name] = getattr(module, name)
+    return exported
+
+
+_EXPORTED = _import_layer_modules()
+globals().update(_EXPORTED)
+
+__all__ = sorted({"Layer", "Input", "InputLayer", "clear_session", "get", "serialize", "deserialize", *_EXPORTED})
 
 
 def get(class_name: str) -> type[Layer]:
     """The layer class called ``class_name`` ('Dense', 'BatchNormalization', ...)."""
-    cls = _CLASSES.get(class_name)
-    if cls is None:
-        raise ValueError(f"Unknown layer class {class_name!r}. Known layers: {', '.join(sorted(_CLASSES))}")
-    return cls
+    return registry.lookup(class_name)
 
 
 def serialize(layer: Layer) -> dict[str, Any]:
@@ -35,6 +45,6 @@ def serialize(layer: Layer) -> dict[str, Any]:
     return {"class_name": type(layer).__name__, "config": layer.get_config()}
 
 
-def deserialize(config: dict[str, Any]) -> Layer:
+def deserialize(config: dict[str, Any], custom_objects: dict[str, Any] | None = None) -> Layer:
     """A new layer from ``serialize``'s output."""
-    return get(config["class_name"]).from_config(dict(config["config"]))
+    return registry.lookup(config["class_name"], custom_objects).from_config(dict(config["config"]))

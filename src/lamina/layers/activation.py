@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .. import activations as _activations
 from ..functional import leaky_relu, softmax
 from ..tensor import Tensor
 from .base import Layer
+
+
+__all__ = ["Activation", "LeakyReLU", "Softmax"]
 
 
 class Activation(Layer):
@@ -15,6 +20,9 @@ class Activation(Layer):
 
     A sigmoid or softmax keeps its input as ``output._logits`` for a stable cross-entropy.
     """
+
+    keras_options = {"activation": "activation"}
+    keras_builds = False
 
     def __init__(self, activation: Any, **kwargs: Any):
         super().__init__(**kwargs)
@@ -30,10 +38,16 @@ class Activation(Layer):
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "activation": self._activation_name}
 
+    def to_onnx(self, graph: Any, inputs: list[str]) -> str:
+        return graph.activation(self._activation_name, inputs[0], self.name, f'layer "{self.name}" (Activation)')
+
 
 class LeakyReLU(Layer):
     """f(x) = x for x > 0, negative_slope * x otherwise. The layer's default slope is 0.3 (Keras's; the string
     activation 'leaky_relu' uses 0.2). ``alpha`` is accepted as the older name of ``negative_slope``."""
+
+    keras_options = {"negative_slope": "same"}
+    keras_builds = False
 
     def __init__(self, negative_slope: float = 0.3, **kwargs: Any):
         if "alpha" in kwargs:
@@ -49,6 +63,9 @@ class LeakyReLU(Layer):
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "negative_slope": self.negative_slope}
 
+    def to_onnx(self, graph: Any, inputs: list[str]) -> str:
+        return graph.node("LeakyRelu", [inputs[0]], self.name, alpha=self.negative_slope)
+
 
 class Softmax(Layer):
     """softmax(x / T) over ``axis``: e^(x_i/T) / sum_j e^(x_j/T).
@@ -56,6 +73,9 @@ class Softmax(Layer):
     ``temperature`` T (a Lamina extension; Keras has none) flattens the distribution for T > 1 and sharpens it
     for T < 1. Over the last axis, the output keeps x / T as its logits for a stable cross-entropy.
     """
+
+    keras_options = {"axis": "same"}
+    keras_builds = False
 
     def __init__(self, axis: int = -1, temperature: float = 1.0, **kwargs: Any):
         super().__init__(**kwargs)
@@ -75,3 +95,13 @@ class Softmax(Layer):
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "axis": self.axis, "temperature": self.temperature}
+
+    def keras_config_problem(self) -> str | None:
+        return None if self.temperature == 1.0 else f"temperature={self.temperature} has no Keras equivalent"
+
+    def to_onnx(self, graph: Any, inputs: list[str]) -> str:
+        value = inputs[0]
+        if self.temperature != 1.0:
+            value = graph.node("Mul", [value, graph.constant(f"{self.name}_inverse_temperature",
+                                                              np.array(1.0 / self.temperature))], f"{self.name}_scale")
+        return graph.node("Softmax", [value], self.name, axis=self.axis)

@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import initializers as _initializers
 from .. import ops
+from .. import constraints as _constraints
 from .. import regularizers as _regularizers
 from ..functional import batch_norm, batch_norm_inference
 from ..tensor import Tensor
@@ -16,6 +17,9 @@ from .base import Layer, Shape
 
 def _number(value: Any) -> bool:
     return not isinstance(value, bool) and isinstance(value, (int, float))
+
+
+__all__ = ["BatchNormalization"]
 
 
 class BatchNormalization(Layer):
@@ -34,10 +38,18 @@ class BatchNormalization(Layer):
     (PyTorch's BatchNorm1d: momentum 0.1 means Keras's 0.9, eps 1e-5, unbiased running variance.)
     """
 
+    keras_options = {"axis": "same", "momentum": "same", "epsilon": "same", "center": "same", "scale": "same",
+                     "beta_initializer": "initializer", "gamma_initializer": "initializer",
+                     "moving_mean_initializer": "initializer", "moving_variance_initializer": "initializer",
+                     "beta_regularizer": "regularizer", "gamma_regularizer": "regularizer",
+                     "beta_constraint": "constraint", "gamma_constraint": "constraint"}
+    keras_extras = {"synchronized": False, "renorm": False, "renorm_clipping": None, "renorm_momentum": 0.99}
+
     def __init__(self, axis: int = -1, momentum: float = 0.99, epsilon: float = 1e-3, center: bool = True,
                  scale: bool = True, beta_initializer: Any = "zeros", gamma_initializer: Any = "ones",
                  moving_mean_initializer: Any = "zeros", moving_variance_initializer: Any = "ones",
-                 beta_regularizer: Any = None, gamma_regularizer: Any = None, **kwargs: Any):
+                 beta_regularizer: Any = None, gamma_regularizer: Any = None, beta_constraint: Any = None,
+                 gamma_constraint: Any = None, **kwargs: Any):
         super().__init__(**kwargs)
         if isinstance(axis, bool) or not isinstance(axis, int):
             raise self._invalid(f"`axis` must be an integer; received axis={axis!r}")
@@ -57,6 +69,8 @@ class BatchNormalization(Layer):
             self.moving_variance_initializer = _initializers.get(moving_variance_initializer)
             self.beta_regularizer = _regularizers.get(beta_regularizer)
             self.gamma_regularizer = _regularizers.get(gamma_regularizer)
+            self.beta_constraint = _constraints.get(beta_constraint)
+            self.gamma_constraint = _constraints.get(gamma_constraint)
         except ValueError as error:
             raise self._invalid(str(error)) from None
 
@@ -69,12 +83,16 @@ class BatchNormalization(Layer):
         if features is None:
             raise self._invalid(f"axis {self.axis} of the input must have a known size; received {input_shape}")
         shape = (features,)
-        self.gamma = self.add_weight("gamma", shape, self.gamma_initializer,
-                                     regularizer=self.gamma_regularizer) if self.scale else None
-        self.beta = self.add_weight("beta", shape, self.beta_initializer,
-                                    regularizer=self.beta_regularizer) if self.center else None
-        self.add_weight("moving_mean", shape, self.moving_mean_initializer, trainable=False)
-        self.add_weight("moving_variance", shape, self.moving_variance_initializer, trainable=False)
+        self.gamma = self.add_weight(shape=shape, initializer=self.gamma_initializer, name="gamma",
+                                     regularizer=self.gamma_regularizer,
+                                     constraint=self.gamma_constraint) if self.scale else None
+        self.beta = self.add_weight(shape=shape, initializer=self.beta_initializer, name="beta",
+                                    regularizer=self.beta_regularizer,
+                                    constraint=self.beta_constraint) if self.center else None
+        self.moving_mean = self.add_weight(shape=shape, initializer=self.moving_mean_initializer, trainable=False,
+                                           name="moving_mean")
+        self.moving_variance = self.add_weight(shape=shape, initializer=self.moving_variance_initializer,
+                                               trainable=False, name="moving_variance")
         self._ndim = ndim
         self._input_axes = {self._feature_axis: features}
 
@@ -113,4 +131,27 @@ class BatchNormalization(Layer):
             "moving_variance_initializer": _initializers.serialize(self.moving_variance_initializer),
             "beta_regularizer": _regularizers.serialize(self.beta_regularizer),
             "gamma_regularizer": _regularizers.serialize(self.gamma_regularizer),
+            "beta_constraint": _constraints.serialize(self.beta_constraint),
+            "gamma_constraint": _constraints.serialize(self.gamma_constraint),
         }
+
+    def to_onnx(self, graph: Any, inputs: list[str]) -> str:
+        """ONNX BatchNormalization for (batch, features) inputs; a per-feature Mul and Add otherwise."""
+        rank = len(self.input_shape)
+        axis = self.axis % rank
+        if rank == 2 and axis == 1:
+            mean = self.moving_mean.data
+            gamma = np.ones_like(mean) if self.gamma is None else self.gamma.data
+            beta = np.zeros_like(mean) if self.beta is None else self.beta.data
+            parts = [graph.constant(f"{self.name}_{part}", value) for part, value in
+                     (("gamma", gamma), ("beta", beta), ("moving_mean", mean),
+                      ("moving_variance", self.moving_variance.data))]
+            return graph.node("BatchNormalization", [inputs[0], *parts], self.name, epsilon=self.epsilon)
+        from ..onnx.export import batch_norm_scale_shift
+        scale, shift = batch_norm_scale_shift(self)
+        shape = [1] * rank
+        shape[axis] = -1
+        out = graph.node("Mul", [inputs[0], graph.constant(f"{self.name}_scale", scale.reshape(shape)[0])],
+                         f"{self.name}_mul")
+        return graph.node("Add", [out, graph.constant(f"{self.name}_shift", shift.reshape(shape)[0])],
+                          f"{self.name}_add")

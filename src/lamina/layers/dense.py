@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .. import activations as _activations
 from .. import initializers as _initializers
+from .. import constraints as _constraints
 from .. import regularizers as _regularizers
 from ..functional import FUSABLE_ACTIVATIONS, dense
 from ..tensor import Tensor
 from .base import Layer, Shape
+
+
+__all__ = ["Dense"]
 
 
 class Dense(Layer):
@@ -27,9 +33,16 @@ class Dense(Layer):
     (4, 2)
     """
 
+    keras_options = {"units": "same", "activation": "activation", "use_bias": "same",
+                     "kernel_initializer": "initializer", "bias_initializer": "initializer",
+                     "kernel_regularizer": "regularizer", "bias_regularizer": "regularizer",
+                     "kernel_constraint": "constraint", "bias_constraint": "constraint"}
+    keras_extras = {"quantization_config": None}
+
     def __init__(self, units: int, activation: Any = None, use_bias: bool = True,
                  kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
-                 kernel_regularizer: Any = None, bias_regularizer: Any = None, **kwargs: Any):
+                 kernel_regularizer: Any = None, bias_regularizer: Any = None, kernel_constraint: Any = None,
+                 bias_constraint: Any = None, **kwargs: Any):
         super().__init__(**kwargs)
         if isinstance(units, bool) or not isinstance(units, int) or units <= 0:
             raise self._invalid(f"`units` must be a positive integer; received units={units!r}")
@@ -41,6 +54,8 @@ class Dense(Layer):
             self.bias_initializer = _initializers.get(bias_initializer)
             self.kernel_regularizer = _regularizers.get(kernel_regularizer)
             self.bias_regularizer = _regularizers.get(bias_regularizer)
+            self.kernel_constraint = _constraints.get(kernel_constraint)
+            self.bias_constraint = _constraints.get(bias_constraint)
         except ValueError as error:
             raise self._invalid(str(error)) from None
         self._activation_name = _activations.serialize(self.activation)
@@ -50,10 +65,13 @@ class Dense(Layer):
             raise self._invalid(f"the last axis of the input must be known and there must be a batch axis; "
                                 f"received input_shape={input_shape}")
         in_features = input_shape[-1]
-        self.add_weight("kernel", (in_features, self.units), self.kernel_initializer,
-                        regularizer=self.kernel_regularizer)
+        self.kernel = self.add_weight(shape=(in_features, self.units), initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint,
+                                      name="kernel")
         if self.use_bias:
-            self.add_weight("bias", (self.units,), self.bias_initializer, regularizer=self.bias_regularizer)
+            self.bias = self.add_weight(shape=(self.units,), initializer=self.bias_initializer,
+                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint,
+                                        name="bias")
         else:
             self.bias = None
         self._min_ndim = 2
@@ -81,4 +99,21 @@ class Dense(Layer):
             "bias_initializer": _initializers.serialize(self.bias_initializer),
             "kernel_regularizer": _regularizers.serialize(self.kernel_regularizer),
             "bias_regularizer": _regularizers.serialize(self.bias_regularizer),
+            "kernel_constraint": _constraints.serialize(self.kernel_constraint),
+            "bias_constraint": _constraints.serialize(self.bias_constraint),
         }
+
+    def to_onnx(self, graph: Any, inputs: list[str], folded_batch_norm: Any = None) -> str:
+        """MatMul + Add (valid for inputs of any rank, unlike Gemm), then the activation; a BatchNormalization
+        after a linear Dense is folded into the kernel and bias."""
+        kernel = self.kernel.data.astype(np.float64)
+        bias = np.zeros(kernel.shape[-1]) if self.bias is None else self.bias.data.astype(np.float64)
+        if folded_batch_norm is not None:
+            from ..onnx.export import batch_norm_scale_shift
+            scale, shift = batch_norm_scale_shift(folded_batch_norm)
+            kernel, bias = kernel * scale, bias * scale + shift
+        out = graph.node("MatMul", [inputs[0], graph.constant(f"{self.name}_kernel", kernel)], f"{self.name}_matmul")
+        if self.bias is not None or folded_batch_norm is not None:
+            out = graph.node("Add", [out, graph.constant(f"{self.name}_bias", bias)], f"{self.name}_add")
+        return graph.activation(self._activation_name, out, f"{self.name}_activation",
+                                f'layer "{self.name}" (Dense)')

@@ -13,6 +13,9 @@ from ..tensor import Tensor
 from .base import Layer
 
 
+__all__ = ["Dropout"]
+
+
 class Dropout(Layer):
     """Randomly drop units during training; the identity at inference.
 
@@ -29,6 +32,9 @@ class Dropout(Layer):
             e.g. ``(None, 1)`` drops whole samples' features together.
         seed: seed of the layer's own generator (masks are reproducible from it).
     """
+
+    keras_options = {"rate": "same", "noise_shape": "same", "seed": "same"}
+    keras_builds = False
 
     def __init__(self, rate: float, noise_shape: Sequence[int | None] | None = None, seed: int | None = None,
                  **kwargs: Any):
@@ -56,3 +62,6 @@ class Dropout(Layer):
     def get_config(self) -> dict[str, Any]:
         noise_shape = None if self.noise_shape is None else list(self.noise_shape)
         return {**super().get_config(), "rate": self.rate, "noise_shape": noise_shape, "seed": self.seed}
+
+    def to_onnx(self, graph: Any, inputs: list[str]) -> str:
+        return inputs[0]  # the identity at inference

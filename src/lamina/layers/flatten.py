@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import math
+from typing import Any
+
 from .. import ops
 from ..tensor import Tensor
 from .base import Layer, Shape
 
 
+__all__ = ["Flatten"]
+
+
 class Flatten(Layer):
     """Flatten every axis but the batch axis. No weights; the gradient is reshaped back."""
+
+    keras_options: dict = {}
+    keras_extras = {"data_format": "channels_last"}
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:
         rest = input_shape[1:]
@@ -17,3 +25,6 @@ class Flatten(Layer):
 
     def call(self, x: Tensor, training: bool = False) -> Tensor:
         return ops.reshape(x, (x.shape[0], -1))
+
+    def to_onnx(self, graph: Any, inputs: list[str]) -> str:
+        return graph.node("Flatten", [inputs[0]], self.name, axis=1)

@@ -12,12 +12,18 @@ from ..tensor import Tensor
 from .base import Layer
 
 
+__all__ = ["GaussianNoise"]
+
+
 class GaussianNoise(Layer):
     """Add zero-mean Gaussian noise of standard deviation ``stddev`` in training; the identity at inference.
 
     Each training step sees a slightly different copy of the data: new fake samples made from the real ones,
     which regularizes like having more data. d(out)/dx = 1.
     """
+
+    keras_options = {"stddev": "same", "seed": "same"}
+    keras_builds = False
 
     def __init__(self, stddev: float, seed: int | None = None, **kwargs: Any):
         super().__init__(**kwargs)
@@ -35,3 +41,6 @@ class GaussianNoise(Layer):
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "stddev": self.stddev, "seed": self.seed}
+
+    def to_onnx(self, graph: Any, inputs: list[str]) -> str:
+        return inputs[0]  # the identity at inference

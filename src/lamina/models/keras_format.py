@@ -1,4 +1,5 @@
-"""Keras 3's ``.keras`` file, read and written for Sequential models (needs h5py: ``pip install lamina[keras-io]``).
+"""Keras 3's ``.keras`` file, read and written for Sequential and functional models (needs h5py:
+``pip install lamina[keras-io]``).
 
 The file is an uncompressed zip archive of
 
@@ -7,8 +8,10 @@ The file is an uncompressed zip archive of
                         "compile_config": ...}; translated by ``keras_config``
     model.weights.h5    HDF5: ``layers/<key>/vars/0..n-1``, where <key> is the snake_case of the layer's class
                         plus a counter per class inside the model (``dense``, ``dense_1``, ``batch_normalization``),
-                        not the layer's name; layers without weights have empty ``vars`` groups. Each ``vars``
-                        group carries the layer's name as an attribute; ``optimizer/vars`` holds the optimizer's.
+                        not the layer's name; layers without weights have empty ``vars`` groups. A functional
+                        model's Inputs count as layers (``input_layer``); a model inside a model keeps its own
+                        ``layers/<key>/layers/...`` (``functional``, ``sequential``). Each ``vars`` group carries
+                        the layer's name as an attribute; ``optimizer/vars`` holds the optimizer's.
 
 Keras and Lamina keep weights in the same order (Dense ``[kernel, bias]``, BatchNormalization
 ``[gamma, beta, moving_mean, moving_variance]``), so arrays move across unchanged. The optimizer's moments are not
@@ -31,7 +34,7 @@ import numpy as np
 
 from ..layers.base import to_snake_case
 from ..utils.io import atomic_write
-from . import compile_io, keras_config
+from . import compile_io, keras_config, keras_layers
 
 KERAS_FORMAT_VERSION = "3.15.1"  # the Keras release whose files these were checked against
 _CONFIG, _METADATA, _WEIGHTS = "config.json", "metadata.json", "model.weights.h5"
@@ -59,16 +62,40 @@ def weight_keys(class_names: list[str]) -> list[str]:
 
 
 # ----- reading ----------------------------------------------------------------------------------------------------
-def _read_layer_weights(h5: Any, key: str) -> list[np.ndarray]:
-    group = h5.get(f"layers/{key}/vars")
+def _read_layer_weights(h5: Any, path: str) -> list[np.ndarray]:
+    group = h5.get(f"{path}/vars")
     if group is None:
         return []
     return [np.asarray(group[name]) for name in sorted(group.keys(), key=int)]
 
 
-def load_keras_archive(filepath: str, archive: zipfile.ZipFile, compile: bool = True) -> Any:
-    """A Lamina Sequential model from an open ``.keras`` archive (see ``load_model``)."""
-    from .sequential import Sequential
+def _keras_layers(model: Any) -> list[Any]:
+    """The layers of ``model`` that Keras stores under ``layers/`` (a functional model's Inputs included)."""
+    return model.layers
+
+
+def _is_model(layer: Any) -> bool:
+    return hasattr(layer, "fit") and hasattr(layer, "_graph")
+
+
+def _read_weights_into(h5: Any, model: Any, prefix: str, error: Any) -> None:
+    layers = _keras_layers(model)
+    for layer, key in zip(layers, weight_keys([layer.class_name for layer in layers])):
+        path = f"{prefix}layers/{key}"
+        if _is_model(layer):
+            _read_weights_into(h5, layer, f"{path}/", error)
+            continue
+        arrays = _read_layer_weights(h5, path)
+        if len(arrays) != len(layer.weights):
+            raise error(f'layer "{layer.name}" ({layer.class_name}) has {len(layer.weights)} weights but '
+                        f"model.weights.h5 holds {len(arrays)} under {path}/vars")
+        layer.set_weights(arrays)
+
+
+def load_keras_archive(filepath: str, archive: zipfile.ZipFile, compile: bool = True,
+                       custom_objects: Any = None) -> Any:
+    """A Lamina model (Sequential or functional) from an open ``.keras`` archive (see ``load_model``)."""
+    from .functional_config import layer_from_entry
 
     def error(message: str) -> ValueError:
         return ValueError(f"load_model: {filepath} (Keras format): {message}")
@@ -82,18 +109,16 @@ def load_keras_archive(filepath: str, archive: zipfile.ZipFile, compile: bool = 
     except (zipfile.BadZipFile, OSError, UnicodeDecodeError, json.JSONDecodeError) as problem:
         raise error(f"damaged archive member ({problem})") from None
     try:
-        lamina_config, build_shape = keras_config.sequential_from_keras(config)
-        model = Sequential.from_config(lamina_config)
-        if build_shape:
+        class_name = config.get("class_name")
+        if class_name not in ("Sequential", "Functional", "Model"):
+            raise error(f"Lamina reads Sequential and functional models; this file holds a {class_name!r} model")
+        entry = keras_layers.layer_from_keras(config)
+        build_shape = entry["config"].pop("build_input_shape", None)
+        model = layer_from_entry(entry, custom_objects)
+        if build_shape and not model.built:
             model.build(build_shape)
         with h5py.File(io.BytesIO(weights_bytes), "r") as h5:
-            keys = weight_keys([type(layer).__name__ for layer in model.layers])
-            for layer, key in zip(model.layers, keys):
-                arrays = _read_layer_weights(h5, key)
-                if len(arrays) != len(layer.weights):
-                    raise error(f'layer "{layer.name}" ({type(layer).__name__}) has {len(layer.weights)} weights '
-                                f"but model.weights.h5 holds {len(arrays)} under layers/{key}/vars")
-                layer.set_weights(arrays)
+            _read_weights_into(h5, model, "", error)
     except (KeyError, TypeError, ValueError, OSError) as problem:
         if isinstance(problem, ValueError) and str(problem).startswith("load_model:"):
             raise
@@ -112,16 +137,7 @@ def load_keras_archive(filepath: str, archive: zipfile.ZipFile, compile: bool = 
 
 # ----- writing ----------------------------------------------------------------------------------------------------
 def _model_config(model: Any) -> dict[str, Any]:
-    input_shape = list(model.input_shape)
-    input_layer = {"module": "keras.layers", "class_name": "InputLayer",
-                   "config": {"batch_shape": input_shape, "dtype": "float32", "sparse": False,
-                              "name": getattr(model._input_layer, "name", None) or "input_layer"},
-                   "registered_name": None}
-    layers = [input_layer] + [keras_config.layer_to_keras(layer) for layer in model.layers]
-    config = {"module": "keras", "class_name": "Sequential",
-              "config": {"name": model.name, "trainable": model.trainable, "layers": layers,
-                         "build_input_shape": input_shape},
-              "registered_name": None, "build_config": {"input_shape": input_shape}}
+    config = keras_layers.model_to_keras(model)
     settings = compile_io.compile_settings(model)
     if settings is not None:
         try:
@@ -132,17 +148,25 @@ def _model_config(model: Any) -> dict[str, Any]:
     return config
 
 
+def _write_layer_weights(h5: Any, model: Any, prefix: str) -> None:
+    layers = _keras_layers(model)
+    for layer, key in zip(layers, weight_keys([layer.class_name for layer in layers])):
+        path = f"{prefix}layers/{key}"
+        group = h5.create_group(f"{path}/vars")
+        group.attrs["name"] = layer.name
+        if _is_model(layer):
+            _write_layer_weights(h5, layer, f"{path}/")
+            continue
+        for i, weight in enumerate(layer.weights):
+            group.create_dataset(str(i), data=weight.data)
+
+
 def _weights_h5(model: Any, write_optimizer: bool) -> bytes:
     h5py = _h5py()
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as h5:
         h5.create_group("vars").attrs["name"] = model.name
-        keys = weight_keys([type(layer).__name__ for layer in model.layers])
-        for layer, key in zip(model.layers, keys):
-            group = h5.create_group(f"layers/{key}/vars")
-            group.attrs["name"] = layer.name
-            for i, weight in enumerate(layer.weights):
-                group.create_dataset(str(i), data=weight.data)
+        _write_layer_weights(h5, model, "")
         if write_optimizer:
             # An unbuilt Keras optimizer has exactly these variables: iterations, then a constant learning rate.
             group = h5.create_group("optimizer/vars")
@@ -154,16 +178,11 @@ def _weights_h5(model: Any, write_optimizer: bool) -> bytes:
 
 
 def save_keras(model: Any, filepath: str | os.PathLike) -> None:
-    """Write ``model`` (a built Sequential) as a Keras 3 ``.keras`` file, atomically.
+    """Write ``model`` (a built Sequential or functional model) as a Keras 3 ``.keras`` file, atomically.
 
     Raises ValueError naming the layer (and option) that Keras cannot rebuild.
     """
     filepath = os.fspath(filepath)
-    if type(model).__name__ != "Sequential":
-        raise TypeError(f"save: only Sequential models can be written as .keras; received {type(model).__name__}")
-    if not model.built:
-        raise ValueError(f'save: model "{model.name}" is not built; build it (or call it on data) before saving '
-                         f"it as .keras, so that its weights exist")
     config = _model_config(model)
     metadata = {"keras_version": KERAS_FORMAT_VERSION,
                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}

@@ -32,6 +32,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from ..utils.io import atomic_write
+from ..version import __version__
 
 FORMAT_NAME = "lamina"
 FORMAT_VERSION = 1
@@ -41,14 +42,14 @@ _ZIP_MAGIC = b"PK\x03\x04"
 
 
 def _lamina_version() -> str:
-    from .. import __version__
     return __version__
 
 
 def _model_classes() -> dict[str, type]:
-    """The model classes a file may name (imported here: sequential.py imports this module's users)."""
+    """The model classes a file may name (imported here, not at the top: the models import this module)."""
+    from .functional import Functional
     from .sequential import Sequential
-    return {"Sequential": Sequential}
+    return {"Sequential": Sequential, "Functional": Functional}
 
 
 # ----- saving -----------------------------------------------------------------------------------------------------
@@ -71,7 +72,7 @@ def save_model(model: Any, filepath: str | os.PathLike, overwrite: bool = True) 
     """Save ``model`` (architecture, weights, compile settings, optimizer and random states) to ``filepath``.
 
     Args:
-        model: a Sequential model.
+        model: a Sequential or functional model.
         filepath: the file to write; a name ending in ``.keras`` selects Keras 3's format.
         overwrite: if False, an existing file raises FileExistsError.
 
@@ -88,7 +89,9 @@ def save_model(model: Any, filepath: str | os.PathLike, overwrite: bool = True) 
     from . import compile_io, rng_state  # here, so that importing lamina.models stays light
 
     if type(model).__name__ not in _model_classes():
-        raise TypeError(f"save: only {sorted(_model_classes())} models can be saved; received {type(model).__name__}")
+        raise TypeError(f"save: a {type(model).__name__} model is subclassed: its call() is Python code, which a "
+                        f"model file never holds; save its weights with model.save_weights(...) and rebuild the "
+                        f"model in code (saveable: {sorted(_model_classes())})")
     weights = [w.data for w in model.weights]
     optimizer_scalars, optimizer_arrays = _optimizer_state(model)
     manifest = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "lamina_version": _lamina_version(),
@@ -194,7 +197,7 @@ def load_model(filepath: str | os.PathLike, compile: bool = True,
     with _open_archive(filepath) as archive:
         if _file_kind(filepath, archive) == "keras":
             from .keras_format import load_keras_archive
-            return load_keras_archive(filepath, archive, compile=compile)
+            return load_keras_archive(filepath, archive, compile=compile, custom_objects=custom_objects)
         return _load_lamina(_Reader(filepath, archive), compile, custom_objects or {})
 
 
@@ -222,7 +225,7 @@ def _load_lamina(reader: _Reader, compile: bool, custom_objects: Mapping[str, An
         cls = _model_classes().get(config["class_name"])
         if cls is None:
             raise reader.error(f"unknown model class {config['class_name']!r}; known: {sorted(_model_classes())}")
-        model = cls.from_config(config["config"])
+        model = cls.from_config(config["config"], custom_objects=custom_objects)
         expected = config["weights"]
         if len(expected) != len(model.weights):
             raise reader.error(f"the architecture has {len(model.weights)} weights but the file lists "

@@ -1,13 +1,14 @@
-"""``export(model, path)``: a trained Sequential model as an ONNX graph, for inference anywhere ONNX runs.
+"""``export(model, path)``: a trained model as an ONNX graph, for inference anywhere ONNX runs.
 
-The graph is the model in inference mode: Dropout and GaussianNoise (identities at inference) leave no node;
-BatchNormalization uses its moving statistics and, right after a Dense layer without activation, is folded into
-that layer's weights (``W' = W * s``, ``b' = (b - moving_mean) * s + beta`` with
-``s = gamma / sqrt(moving_variance + epsilon)``), otherwise it becomes an ONNX ``BatchNormalization`` node (2-D
-inputs) or a per-feature ``Mul`` and ``Add``. Dense is ``MatMul`` + ``Add`` (valid for inputs of any rank,
-unlike ``Gemm``), Flatten is ``Flatten(axis=1)``, activations map to ``Relu``, ``Sigmoid``, ``Tanh``,
-``Softmax``, ``LogSoftmax`` and ``LeakyRelu``. A layer or activation without an ONNX counterpart here raises a
-ValueError naming it. The graph computes in float32, with a symbolic batch dimension ``N``.
+The model's graph (a functional model's, or a Sequential stack seen as one) is walked node by node and each layer
+emits its own inference-mode computation through ``layer.to_onnx(graph, inputs)`` (the layer's file says how it
+exports; this module only walks and wires). A model used as a layer is exported inline. Dropout and
+GaussianNoise (identities at inference) leave no node. A BatchNormalization whose only input is a Dense layer
+without activation (whose output nothing else reads) is folded into that layer's weights
+(``W' = W * s``, ``b' = (b - moving_mean) * s + beta`` with ``s = gamma / sqrt(moving_variance + epsilon)``).
+A layer or activation without an ONNX counterpart raises a ValueError naming it. The graph computes in float32,
+with a symbolic batch dimension ``N``; a single input is called ``input``, several inputs keep their Input
+layers' names.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from ..utils.io import atomic_write
 DEFAULT_OPSET = 17
 MIN_OPSET = 13  # Softmax over one axis (the semantics Lamina's softmax has) from opset 13
 
+_SIMPLE_ACTIVATIONS = {"relu": "Relu", "sigmoid": "Sigmoid", "tanh": "Tanh", "softplus": "Softplus",
+                       "softsign": "Softsign", "elu": "Elu", "selu": "Selu"}
+
 
 def _onnx() -> Any:
     try:
@@ -32,51 +36,54 @@ def _onnx() -> Any:
     return onnx
 
 
-class _GraphBuilder:
-    """Collects nodes and constant tensors, naming every intermediate value uniquely."""
+class OnnxGraph:
+    """What layers write into: nodes and constant tensors, every value named uniquely."""
 
-    def __init__(self, onnx: Any, input_name: str):
+    def __init__(self, onnx: Any, opset: int):
         self.onnx = onnx
+        self.opset = opset
         self.nodes: list[Any] = []
         self.initializers: list[Any] = []
-        self.current = input_name
         self._count = 0
 
-    def _name(self, hint: str) -> str:
+    def name(self, hint: str) -> str:
         self._count += 1
         return f"{hint}_{self._count}"
 
-    def constant(self, hint: str, array: np.ndarray) -> str:
-        name = self._name(hint)
-        self.initializers.append(self.onnx.numpy_helper.from_array(np.ascontiguousarray(array, dtype=np.float32),
+    def constant(self, hint: str, array: Any, dtype: Any = np.float32) -> str:
+        """A constant tensor (float32 unless ``dtype`` says otherwise); returns its value name."""
+        name = self.name(hint)
+        self.initializers.append(self.onnx.numpy_helper.from_array(np.ascontiguousarray(array, dtype=dtype),
                                                                    name=name))
         return name
 
-    def node(self, op: str, extra_inputs: list[str], hint: str, **attributes: Any) -> None:
-        output = self._name(hint)
-        self.nodes.append(self.onnx.helper.make_node(op, [self.current, *extra_inputs], [output],
-                                                     name=output, **attributes))
-        self.current = output
+    def node(self, op_type: str, inputs: list[str], hint: str, **attributes: Any) -> str:
+        """One node with one output; returns the output's name."""
+        output = self.name(hint)
+        self.nodes.append(self.onnx.helper.make_node(op_type, list(inputs), [output], name=output, **attributes))
+        return output
+
+    def activation(self, name: str, value: str, hint: str, where: str) -> str:
+        """``name`` (an activation's registered name) applied to ``value``."""
+        if name == "linear":
+            return value
+        if name in _SIMPLE_ACTIVATIONS:
+            return self.node(_SIMPLE_ACTIVATIONS[name], [value], hint)
+        if name == "softmax":
+            return self.node("Softmax", [value], hint, axis=-1)
+        if name == "log_softmax":
+            return self.node("LogSoftmax", [value], hint, axis=-1)
+        if name == "leaky_relu":
+            return self.node("LeakyRelu", [value], hint, alpha=0.2)  # the slope of the string 'leaky_relu'
+        if name == "hard_sigmoid":  # Keras 3: relu6(x + 3) / 6, i.e. clip(x / 6 + 1 / 2, 0, 1)
+            return self.node("HardSigmoid", [value], hint, alpha=1.0 / 6.0, beta=0.5)
+        if name in ("silu", "swish"):
+            return self.node("Mul", [value, self.node("Sigmoid", [value], f"{hint}_sigmoid")], hint)
+        raise ValueError(f"{where}: activation {name!r} has no ONNX export (supported: linear, softmax, "
+                         f"log_softmax, leaky_relu, hard_sigmoid, silu, {', '.join(_SIMPLE_ACTIVATIONS)})")
 
 
-def _activation(builder: _GraphBuilder, name: str, where: str, hint: str) -> None:
-    if name == "linear":
-        return
-    simple = {"relu": "Relu", "sigmoid": "Sigmoid", "tanh": "Tanh"}
-    if name in simple:
-        builder.node(simple[name], [], hint)
-    elif name == "softmax":
-        builder.node("Softmax", [], hint, axis=-1)
-    elif name == "log_softmax":
-        builder.node("LogSoftmax", [], hint, axis=-1)
-    elif name == "leaky_relu":
-        builder.node("LeakyRelu", [], hint, alpha=0.2)  # the slope of Lamina's (and Keras's) 'leaky_relu'
-    else:
-        raise ValueError(f"{where}: activation {name!r} has no ONNX export (supported: linear, relu, sigmoid, tanh, "
-                         f"softmax, log_softmax, leaky_relu)")
-
-
-def _batch_norm_scale_shift(layer: Any) -> tuple[np.ndarray, np.ndarray]:
+def batch_norm_scale_shift(layer: Any) -> tuple[np.ndarray, np.ndarray]:
     """(s, t) with BN(x) = x * s + t at inference, computed in float64."""
     mean = layer.moving_mean.data.astype(np.float64)
     variance = layer.moving_variance.data.astype(np.float64)
@@ -86,94 +93,98 @@ def _batch_norm_scale_shift(layer: Any) -> tuple[np.ndarray, np.ndarray]:
     return scale, beta - mean * scale
 
 
-def _dense(builder: _GraphBuilder, layer: Any, folded_bn: Any | None) -> None:
-    kernel = layer.kernel.data.astype(np.float64)
-    bias = np.zeros(kernel.shape[-1]) if layer.bias is None else layer.bias.data.astype(np.float64)
-    if folded_bn is not None:
-        scale, shift = _batch_norm_scale_shift(folded_bn)
-        kernel, bias = kernel * scale, bias * scale + shift
-    builder.node("MatMul", [builder.constant(f"{layer.name}_kernel", kernel)], f"{layer.name}_matmul")
-    if layer.bias is not None or folded_bn is not None:
-        builder.node("Add", [builder.constant(f"{layer.name}_bias", bias)], f"{layer.name}_add")
+def _model_graph(model: Any) -> Any:
+    if getattr(model, "_graph", None) is not None:
+        return model._graph
+    if hasattr(model, "graph_view"):
+        return model.graph_view()
+    raise ValueError(f'export: model "{model.name}" ({type(model).__name__}) has no graph to export: a subclassed '
+                     f"model's call() is Python code; export a functional or Sequential model")
 
 
-def _batch_norm(builder: _GraphBuilder, layer: Any, rank: int) -> None:
-    axis = layer.axis % rank
-    if rank == 2 and axis == 1:
-        mean = layer.moving_mean.data
-        gamma = np.ones_like(mean) if layer.gamma is None else layer.gamma.data
-        beta = np.zeros_like(mean) if layer.beta is None else layer.beta.data
-        inputs = [builder.constant(f"{layer.name}_{part}", value) for part, value in
-                  (("gamma", gamma), ("beta", beta), ("moving_mean", mean),
-                   ("moving_variance", layer.moving_variance.data))]
-        builder.node("BatchNormalization", inputs, layer.name, epsilon=layer.epsilon)
-        return
-    scale, shift = _batch_norm_scale_shift(layer)
-    shape = [1] * rank
-    shape[axis] = -1
-    builder.node("Mul", [builder.constant(f"{layer.name}_scale", scale.reshape(shape)[0])], f"{layer.name}_mul")
-    builder.node("Add", [builder.constant(f"{layer.name}_shift", shift.reshape(shape)[0])], f"{layer.name}_add")
+def _foldable_pairs(graph: Any) -> dict[int, Any]:
+    """id(Dense node) -> the BatchNormalization node folded into it."""
+    readers: dict[int, list[Any]] = {}
+    for node in graph.nodes:
+        for tensor in node.input_tensors:
+            readers.setdefault(id(tensor), []).append(node)
+    outputs = {id(t) for t in graph.output_tensors}
+    pairs = {}
+    for node in graph.nodes:
+        layer = node.operation
+        if type(layer).__name__ != "Dense" or layer._activation_name != "linear" or len(node.outputs) != 1:
+            continue
+        out = node.outputs[0]
+        users = readers.get(id(out), [])
+        if len(users) != 1 or id(out) in outputs:
+            continue
+        bn = users[0]
+        last_axis = len(out.shape) - 1
+        if type(bn.operation).__name__ == "BatchNormalization" and bn.operation.axis in (-1, last_axis):
+            pairs[id(node)] = bn
+    return pairs
 
 
-def _foldable(layer: Any, following: Any) -> bool:
-    """A BatchNormalization right after a linear Dense, normalizing its output features, folds into it."""
-    last_axis = len(layer.output_shape) - 1
-    return (type(layer).__name__ == "Dense" and layer.get_config()["activation"] == "linear"
-            and type(following).__name__ == "BatchNormalization" and following.axis in (-1, last_axis))
+def _emit(builder: OnnxGraph, graph: Any, input_names: list[str], fold_batch_norm: bool) -> list[str]:
+    """Emit ``graph`` reading ``input_names``; returns the names of its outputs, in order."""
+    values: dict[int, str] = {id(t): name for t, name in zip(graph.input_tensors, input_names)}
+    folds = _foldable_pairs(graph) if fold_batch_norm else {}
+    folded = {id(bn) for bn in folds.values()}
+    for node in graph.nodes:
+        layer = node.operation
+        if id(node) in folded:
+            values[id(node.outputs[0])] = values[id(node.input_tensors[0])]
+            continue
+        if getattr(layer, "_graph", None) is not None or hasattr(layer, "graph_view"):  # a model used as a layer
+            inner = _model_graph(layer)
+            outs = _emit(builder, inner, [values[id(t)] for t in node.input_tensors], fold_batch_norm)
+        elif type(layer).__name__ == "TensorOp":
+            outs = layer.to_onnx(builder, node.call_args, lambda t: values[id(t)])
+        elif id(node) in folds:
+            outs = layer.to_onnx(builder, [values[id(node.input_tensors[0])]], folded_batch_norm=folds[id(node)].operation)
+        else:
+            outs = layer.to_onnx(builder, [values[id(t)] for t in node.input_tensors])
+        outs = [outs] if isinstance(outs, str) else list(outs)
+        for tensor, name in zip(node.outputs, outs):
+            values[id(tensor)] = name
+    return [values[id(t)] for t in graph.output_tensors]
+
+
+def _value_info(onnx: Any, name: str, shape: tuple, dtype: str = "float32") -> Any:
+    element = {"float32": onnx.TensorProto.FLOAT, "int32": onnx.TensorProto.INT32,
+               "int64": onnx.TensorProto.INT64}.get(dtype, onnx.TensorProto.FLOAT)
+    dims = ["N" if i == 0 and d is None else (f"d{i}" if d is None else d) for i, d in enumerate(shape)]
+    return onnx.helper.make_tensor_value_info(name, element, dims)
 
 
 def to_onnx(model: Any, opset: int = DEFAULT_OPSET, fold_batch_norm: bool = True) -> Any:
-    """The ``onnx.ModelProto`` of a built Sequential ``model`` in inference mode (see the module docstring)."""
+    """The ``onnx.ModelProto`` of a built ``model`` in inference mode (see the module docstring)."""
     onnx = _onnx()
     if not isinstance(opset, int) or opset < MIN_OPSET:
         raise ValueError(f"export: opset must be an integer >= {MIN_OPSET}; received {opset!r}")
-    if not getattr(model, "built", False) or not hasattr(model, "layers"):
-        raise ValueError("export: the model must be a built Sequential model (call it on data or build() it)")
-    builder = _GraphBuilder(onnx, "input")
-    layers = model.layers
-    skip_next = False
-    for index, layer in enumerate(layers):
-        if skip_next:
-            skip_next = False
-            continue
-        kind = type(layer).__name__
-        where = f'layer "{layer.name}" ({kind})'
-        rank = len(layer.input_shape)
-        following = layers[index + 1] if index + 1 < len(layers) else None
-        if kind in ("InputLayer", "Dropout", "GaussianNoise"):
-            continue
-        if kind == "Dense":
-            fold = fold_batch_norm and following is not None and _foldable(layer, following)
-            _dense(builder, layer, following if fold else None)
-            _activation(builder, layer.get_config()["activation"], where, f"{layer.name}_activation")
-            skip_next = fold
-        elif kind == "BatchNormalization":
-            _batch_norm(builder, layer, rank)
-        elif kind == "Activation":
-            _activation(builder, layer.get_config()["activation"], where, layer.name)
-        elif kind == "LeakyReLU":
-            builder.node("LeakyRelu", [], layer.name, alpha=layer.negative_slope)
-        elif kind == "Softmax":
-            if layer.temperature != 1.0:
-                builder.node("Mul", [builder.constant(f"{layer.name}_inverse_temperature",
-                                                      np.array(1.0 / layer.temperature))], f"{layer.name}_scale")
-            builder.node("Softmax", [], layer.name, axis=layer.axis)
-        elif kind == "Flatten":
-            builder.node("Flatten", [], layer.name, axis=1)
-        else:
-            raise ValueError(f"export: {where} has no ONNX export; supported layers: Dense, Activation, LeakyReLU, "
-                             f"Softmax, BatchNormalization, Dropout, GaussianNoise, Flatten")
-    if not builder.nodes:  # a model of identities still needs one node joining input to output
-        builder.node("Identity", [], "identity")
+    if not getattr(model, "built", False):
+        raise ValueError("export: the model must be built (call it on data or build() it)")
+    graph = _model_graph(model)
+    builder = OnnxGraph(onnx, opset)
+    if len(graph.input_tensors) == 1:
+        input_names = ["input"]
+    else:
+        input_names = [layer.name for layer in graph.input_layers]
+    outputs = _emit(builder, graph, input_names, fold_batch_norm)
+    # Graph outputs must be values some node produced, and distinct.
+    final = []
+    for i, name in enumerate(outputs):
+        if name in input_names or name in final:
+            name = builder.node("Identity", [name], f"output_{i}")
+        final.append(name)
     helper = onnx.helper
-    batch_shape = lambda shape: ["N", *shape[1:]]  # noqa: E731 - a symbolic batch axis
-    graph = helper.make_graph(
+    proto_graph = helper.make_graph(
         builder.nodes, model.name,
-        [helper.make_tensor_value_info("input", onnx.TensorProto.FLOAT, batch_shape(model.input_shape))],
-        [helper.make_tensor_value_info(builder.current, onnx.TensorProto.FLOAT, batch_shape(model.output_shape))],
+        [_value_info(onnx, name, t.shape, t.dtype) for name, t in zip(input_names, graph.input_tensors)],
+        [_value_info(onnx, name, t.shape) for name, t in zip(final, graph.output_tensors)],
         initializer=builder.initializers)
     opsets = [helper.make_opsetid("", opset)]
-    proto = helper.make_model(graph, opset_imports=opsets, producer_name="lamina")
+    proto = helper.make_model(proto_graph, opset_imports=opsets, producer_name="lamina")
     # The oldest IR version that carries this opset, so that older runtimes read the file too.
     proto.ir_version = helper.find_min_ir_version_for(opsets)
     onnx.checker.check_model(proto)
@@ -184,12 +195,13 @@ def export(model: Any, path: str | os.PathLike, opset: int = DEFAULT_OPSET, fold
     """Write ``model`` as an ONNX file at ``path`` (atomically) and return the ``onnx.ModelProto``.
 
     Args:
-        model: a built (trained) Sequential model.
+        model: a built (trained) Sequential or functional model.
         path: the ``.onnx`` file to write.
         opset: the ONNX operator set (at least 13).
         fold_batch_norm: fold a BatchNormalization that follows a linear Dense into the Dense's weights.
 
-    The graph's input is called ``input``, of shape ``(N, *model.input_shape[1:])``, float32.
+    The graph's input is called ``input`` (several inputs keep their Input layers' names), of shape
+    ``(N, *input_shape[1:])``, float32.
 
     Example:
         >>> lamina.onnx.export(model, "model.onnx")

@@ -1,0 +1,169 @@
+"""Operations on symbolic tensors: ``x + y``, ``2 * x``, ``-x``, ``x @ w``, ``x[:, 1:]`` inside a functional model.
+
+Keras 3 records such an expression as a node whose operation is a NumPy-style op (``keras.src.ops.numpy.Add``,
+``TrueDivide``, ``GetItem``, ...) and saves it under that class name with the constants inline. Lamina records it
+as a ``TensorOp`` layer: one class, the operation chosen by name from a fixed table (so a saved file can only ever
+name one of these functions), shown and saved under Keras's class name. The output shape comes from running the
+operation on small arrays of zeros twice, with the unknown axes at two different sizes: an axis whose size follows
+them is unknown in the output too.
+
+``register_tensor_op`` adds an operation to the table (``keras.ops`` functions called on symbolic tensors use it).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from .. import ops
+from ..tensor import Tensor, no_grad
+from ..utils import nest
+from .base import Layer, _symbolic_outputs
+from .symbolic import KerasTensor, Node
+
+# name -> (Keras's class name, the eager function)
+_OPS: dict[str, tuple[str, Callable[..., Any]]] = {}
+
+
+def register_tensor_op(name: str, keras_class_name: str, function: Callable[..., Any]) -> None:
+    """Make ``function`` (eager, on Tensors) recordable on symbolic tensors as the op ``name``."""
+    _OPS[name] = (keras_class_name, function)
+
+
+def _get_item(x: Any, key: Any) -> Tensor:
+    # A saved config holds a tuple key as a list; a list of slices (not of integers) means that tuple again.
+    if isinstance(key, list) and any(isinstance(k, slice) or k is None or k is Ellipsis for k in key):
+        key = tuple(key)
+    return ops.getitem(x, key)
+
+
+for _name, _keras_name, _function in (
+        ("add", "Add", ops.add), ("subtract", "Subtract", ops.subtract), ("multiply", "Multiply", ops.multiply),
+        ("divide", "TrueDivide", ops.divide), ("matmul", "Matmul", ops.matmul), ("power", "Power", ops.power),
+        ("negative", "Negative", ops.negative), ("absolute", "Absolute", ops.abs),
+        ("get_item", "GetItem", _get_item)):
+    register_tensor_op(_name, _keras_name, _function)
+
+# The two sizes an unknown axis takes when the output shape is found by running the operation.
+_PROBE_SIZES = (2, 3)
+
+
+class TensorOp(Layer):
+    """One recorded operation on tensors (no weights). ``op`` names it in the table above."""
+
+    keras_module = "keras.src.ops.numpy"
+    keras_builds = False
+
+    def __init__(self, op: str, **kwargs: Any):
+        if op not in _OPS:
+            raise ValueError(f"TensorOp: unknown operation {op!r}; known: {', '.join(sorted(_OPS))}")
+        self.op = op
+        super().__init__(**kwargs)
+
+    @property
+    def class_name(self) -> str:
+        return _OPS[self.op][0]
+
+    def call(self, *operands: Any, training: bool = False) -> Tensor:
+        return _OPS[self.op][1](*operands)
+
+    def _symbolic_call(self, args: tuple, kwargs: dict) -> Any:
+        self.built = True
+        shape = _infer_shape(_OPS[self.op][1], args)
+        dtypes = [t.dtype for t in nest.flatten(list(args)) if isinstance(t, KerasTensor)]
+        outputs = _symbolic_outputs(shape, dtypes[0] if dtypes else "float32")
+        Node(self, tuple(args), dict(kwargs), outputs)
+        return outputs
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name, "op": self.op}
+
+    def to_onnx(self, graph: Any, call_args: tuple, value_of: Callable[[KerasTensor], str]) -> str:
+        """The matching ONNX operator; constants become initializers; ``x[...]`` of slices and integers becomes
+        Slice (and Squeeze for the integer indices)."""
+        if self.op == "get_item":
+            key = call_args[1]
+            return _slice_to_onnx(graph, self.name, value_of(call_args[0]), tuple(key) if isinstance(key, list)
+                                  else key)
+        onnx_op = _ONNX_OPS.get(self.op)
+        if onnx_op is None:
+            raise ValueError(f'export: operation "{self.name}" ({self.class_name}) has no ONNX export')
+        names = [value_of(arg) if isinstance(arg, KerasTensor) else
+                 graph.constant(f"{self.name}_constant", np.asarray(arg, dtype=np.float32)) for arg in call_args]
+        return graph.node(onnx_op, names, self.name)
+
+
+_ONNX_OPS = {"add": "Add", "subtract": "Sub", "multiply": "Mul", "divide": "Div", "matmul": "MatMul",
+             "power": "Pow", "negative": "Neg", "absolute": "Abs"}
+
+
+def _slice_to_onnx(graph: Any, name: str, value: str, key: Any) -> str:
+    key = key if isinstance(key, tuple) else (key,)
+    starts, ends, axes, steps, squeeze = [], [], [], [], []
+    for axis, item in enumerate(key):
+        if isinstance(item, slice):
+            if item == slice(None):
+                continue
+            step = 1 if item.step is None else item.step
+            starts.append(item.start if item.start is not None else (0 if step > 0 else -1))
+            ends.append(item.stop if item.stop is not None else (2**62 if step > 0 else -2**62))
+            axes.append(axis)
+            steps.append(step)
+        elif isinstance(item, (int, np.integer)):
+            starts.append(int(item))
+            ends.append(int(item) + 1 if item != -1 else 2**62)
+            axes.append(axis)
+            steps.append(1)
+            squeeze.append(axis)
+        else:
+            raise ValueError(f'export: the indexing {key!r} of "{name}" has no ONNX export (slices and integers '
+                             f"only)")
+    out = value
+    if axes:
+        parts = [graph.constant(f"{name}_{part}", np.asarray(values, dtype=np.int64), dtype=np.int64)
+                 for part, values in (("starts", starts), ("ends", ends), ("axes", axes), ("steps", steps))]
+        out = graph.node("Slice", [out, *parts], name)
+    if squeeze:
+        out = graph.node("Squeeze", [out, graph.constant(f"{name}_axes", np.asarray(squeeze, dtype=np.int64),
+                                                         dtype=np.int64)], f"{name}_squeeze")
+    return out
+
+
+def _infer_shape(function: Callable[..., Any], args: tuple) -> Any:
+    """The output shape of ``function(*args)`` for symbolic ``args``, found on zeros (see the module doc)."""
+    results = []
+    for size in _PROBE_SIZES:
+        def concrete(value: Any) -> Any:
+            if isinstance(value, KerasTensor):
+                return Tensor(np.zeros([size if d is None else d for d in value.shape], dtype=value.dtype))
+            return value
+        with no_grad():
+            try:
+                out = function(*[nest.map_structure(concrete, a) if nest.is_nested(a) else concrete(a)
+                                 for a in args])
+            except (ValueError, IndexError, TypeError) as error:
+                shapes = [a.shape if isinstance(a, KerasTensor) else a for a in args]
+                raise ValueError(f"cannot apply {function.__name__} to symbolic inputs {shapes}: {error}") from None
+        results.append(tuple(np.shape(out.data if isinstance(out, Tensor) else out)))
+    first, second = results
+    return tuple(a if a == b else None for a, b in zip(first, second))
+
+
+def apply_tensor_op(name: str, *operands: Any) -> KerasTensor:
+    """Record the op ``name`` on ``operands`` (at least one symbolic) and return its symbolic output."""
+    keras_name = _OPS[name][0]
+    from .base import to_snake_case, unique_name
+    layer = TensorOp(name, name=unique_name(to_snake_case(keras_name)))
+    return layer(*operands)
+
+
+def op_for_keras_class(keras_class_name: str) -> str | None:
+    """The op name Lamina records for Keras's operation class ``keras_class_name`` ('Add' -> 'add')."""
+    for name, (keras_name, _) in _OPS.items():
+        if keras_name == keras_class_name:
+            return name
+    return None
+
+
+__all__: list[str] = []  # not a Keras layer; reached through symbolic tensors' operators
