@@ -28,7 +28,8 @@ _LAZY_SUBMODULES = (
     "activations", "callbacks", "datasets", "initializers", "keras", "layers", "losses", "metrics", "models",
     "optimizers", "regularizers", "utils", "plot", "onnx",
 )
-_LAZY_ATTRIBUTES = {"Sequential": "models", "Model": "models", "Input": "layers", "Variable": "variables"}
+_LAZY_ATTRIBUTES = {"Sequential": "models", "Model": "models", "Input": "layers", "Variable": "variables",
+                    "GradientTape": "gradient_tape"}
 
 
 def __getattr__(name: str) -> Any:

@@ -48,6 +48,14 @@ def no_grad() -> Iterator[None]:
         _grad_enabled = previous
 
 
+def set_grad_enabled(enabled: bool) -> bool:
+    """Switch recording on or off (what ``no_grad`` and ``GradientTape`` do); returns the previous setting."""
+    global _grad_enabled
+    previous = _grad_enabled
+    _grad_enabled = bool(enabled)
+    return previous
+
+
 def is_grad_enabled() -> bool:
     """True unless inside ``no_grad()``."""
     return _grad_enabled
@@ -276,13 +284,21 @@ def _run_backward(root: Tensor, seed: np.ndarray, seed_owned: bool) -> None:
         _gradient_targets.clear()
 
 
-def _backward_pass(order: list[Tensor], pending: dict[Tensor, list]) -> None:
+def _backward_pass(order: list[Tensor], pending: dict[Tensor, list],
+                   captured: dict[Tensor, np.ndarray] | None = None) -> None:
+    """Apply the VJPs in ``order``. With ``captured`` (a dict whose keys are the tensors asked for), the full
+    gradient of each of those tensors is stored there instead of in any leaf's ``.grad``."""
     for node in order:
         entry = pending.pop(node, None)
         if entry is None:  # no gradient reached this node
             continue
         g, owned = entry
-        if node._vjp is None:
+        if captured is not None:
+            if node in captured:
+                captured[node] = g if owned else g.copy()
+            if node._vjp is None:
+                continue
+        elif node._vjp is None:
             # A leaf: keep the gradient. Copy if it may alias an array someone else holds.
             if node.grad is None:
                 buffer = getattr(node, "_grad_buffer", None)
@@ -312,6 +328,28 @@ def _backward_pass(order: list[Tensor], pending: dict[Tensor, list]) -> None:
             else:
                 slot[0] = np.asarray(slot[0] + parent_grad)
                 slot[1] = True
+
+
+def gradients(target: Tensor, sources: Sequence[Tensor], seed: Any = None) -> list[np.ndarray | None]:
+    """``d target / d source`` for each source (leaves or intermediate tensors), without touching any ``.grad``.
+
+    Returns one array per source, None where no path joins the source to the target. ``seed`` is
+    ``d loss / d target`` (default 1 for a one-element target). This is what ``GradientTape.gradient`` runs.
+    """
+    if not target.requires_grad:
+        return [None] * len(sources)
+    if seed is None:
+        if target.data.size != 1:
+            raise ValueError(f"gradient of a non-scalar target of shape {target.shape} needs output_gradients")
+        seed_array = np.ones(target.shape, dtype=target.dtype)
+    else:
+        seed_array = np.array(seed.data if isinstance(seed, Tensor) else seed, dtype=target.dtype, copy=True)
+        if seed_array.shape != target.shape:
+            raise ValueError(f"output_gradients has shape {seed_array.shape}; the target has shape {target.shape}")
+    captured: dict[Tensor, np.ndarray | None] = {source: None for source in sources}
+    order, _ = _reverse_topological_order(target)
+    _backward_pass(order, {target: [seed_array, True]}, captured)
+    return [captured[source] for source in sources]
 
 
 def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:

@@ -285,7 +285,7 @@ class Layer:
         if initializer is None:
             initializer = "glorot_uniform" if dtype.kind == "f" else "zeros"
         init = _initializers.get(initializer)
-        value = np.ascontiguousarray(init(shape, dtype=dtype), dtype=dtype)
+        value = np.asarray(init(shape, dtype=dtype), dtype=dtype, order="C")
         if value.shape != shape:
             raise ValueError(f'Layer "{self.name}": initializer of weight {name!r} returned shape {value.shape}, '
                              f'expected {shape}')

@@ -13,6 +13,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from ..tensor import Tensor
+from ..utils import nest
 
 
 def to_array(data: Any, name: str, *, features: bool) -> np.ndarray:
@@ -73,24 +74,63 @@ def check_lengths(name_arrays: list[tuple[str, np.ndarray | None]]) -> int:
     return n
 
 
+def is_structure(value: Any) -> bool:
+    """Several arrays (a model's several inputs or outputs): a dict, or a list / tuple of arrays."""
+    if isinstance(value, dict):
+        return True
+    return isinstance(value, (list, tuple)) and bool(value) and all(
+        isinstance(item, (np.ndarray, Tensor)) or item is None for item in value)
+
+
+def _convert(value: Any, name: str, features: bool) -> Any:
+    if not is_structure(value):
+        return to_array(value, name, features=features)
+    if isinstance(value, dict):
+        return {key: None if item is None else to_array(item, f"{name}[{key!r}]", features=features)
+                for key, item in value.items()}
+    return type(value)(None if item is None else to_array(item, f"{name}[{i}]", features=features)
+                       for i, item in enumerate(value))
+
+
+def _named_leaves(value: Any, name: str) -> list[tuple[str, np.ndarray]]:
+    if value is None:
+        return []
+    if isinstance(value, np.ndarray):
+        return [(name, value)]
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    return [(f"{name}[{key!r}]" if isinstance(value, dict) else f"{name}[{key}]", item)
+            for key, item in items if item is not None]
+
+
+def num_samples(x: Any) -> int:
+    """The number of samples in ``x`` (an array, or the first array of a structure)."""
+    if isinstance(x, np.ndarray):
+        return len(x)
+    return len(nest.flatten(x)[0])
+
+
 def prepare(x: Any, y: Any = None, sample_weight: Any = None, *, need_y: bool = True,
-            prefix: str = "") -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
-    """Convert and check ``x``, ``y`` and ``sample_weight`` (same length, non-empty, finite)."""
+            prefix: str = "") -> tuple[Any, Any, np.ndarray | None]:
+    """Convert and check ``x``, ``y`` (arrays, or lists / dicts of arrays for models with several inputs or
+    outputs) and ``sample_weight``: the same length, non-empty, finite."""
     x_name, y_name, w_name = f"{prefix}x", f"{prefix}y", f"{prefix}sample_weight"
-    xa = to_array(x, x_name, features=True)
+    xa = _convert(x, x_name, features=True)
     if y is None and need_y:
         raise ValueError(f"{y_name} is None; fit and evaluate need targets (labels) for every sample in "
                          f"{x_name}")
-    ya = None if y is None else to_array(y, y_name, features=False)
+    ya = None if y is None else _convert(y, y_name, features=False)
     wa = None
     if sample_weight is not None:
         wa = to_array(sample_weight, w_name, features=True)
         if wa.ndim != 1:
             raise ValueError(f"{w_name} must be 1-D, one weight per sample; received shape {wa.shape}")
-    check_lengths([(x_name, xa), (y_name, ya), (w_name, wa)])
-    check_finite(xa, x_name)
-    if ya is not None:
-        check_finite(ya, y_name)
+    leaves = _named_leaves(xa, x_name) + _named_leaves(ya, y_name) + _named_leaves(wa, w_name)
+    if not leaves:
+        raise ValueError(f"{x_name} holds no arrays")
+    check_lengths(leaves)
+    for name, array in leaves:
+        if array is not wa:
+            check_finite(array, name)
     if wa is not None:
         check_finite(wa, w_name)
         if (wa < 0).any():
@@ -101,14 +141,14 @@ def prepare(x: Any, y: Any = None, sample_weight: Any = None, *, need_y: bool = 
 def split_validation(arrays: tuple[np.ndarray | None, ...], validation_split: float
                      ) -> tuple[tuple[np.ndarray | None, ...], tuple[np.ndarray | None, ...]]:
     """Keras's split: the LAST ``n - floor(n * (1 - s))`` samples, in order, become the validation set."""
-    n = len(arrays[0])
+    n = num_samples(arrays[0])
     split_at = int(math.floor(n * (1.0 - validation_split)))
     if split_at == 0 or split_at == n:
         raise ValueError(f"Training data contains {n} samples, which is not sufficient to split it into a "
                          f"validation and training set as specified by validation_split={validation_split}. "
                          f"Either provide more data, or a different value for validation_split.")
-    train = tuple(None if a is None else a[:split_at] for a in arrays)
-    val = tuple(None if a is None else a[split_at:] for a in arrays)
+    train = tuple(take(a, slice(0, split_at)) for a in arrays)
+    val = tuple(take(a, slice(split_at, n)) for a in arrays)
     return train, val
 
 
@@ -133,6 +173,8 @@ def unpack_validation_data(data: Any) -> tuple[Any, Any, Any]:
 
 def class_weight_to_sample_weight(y: np.ndarray, class_weight: dict) -> np.ndarray:
     """One weight per sample from its class: the argmax of a one-hot row, else the (rounded) label."""
+    if is_structure(y):
+        raise ValueError("class_weight is for models with one output; for several outputs, pass sample_weight")
     if not isinstance(class_weight, dict) or not class_weight:
         raise ValueError(f"class_weight must be a non-empty dict {{class index: weight}}; "
                          f"received {class_weight!r}")
@@ -175,7 +217,10 @@ def batches(n: int, batch_size: int, order: np.ndarray | None = None) -> Iterato
             yield order[start:start + batch_size]
 
 
-def take(array: np.ndarray | None, index: slice | np.ndarray) -> np.ndarray | None:
+def take(array: Any, index: slice | np.ndarray) -> Any:
+    """The samples ``index`` of an array, or of every array of a structure (None stays None)."""
     if array is None:
         return None
-    return array[index]
+    if isinstance(array, np.ndarray):
+        return array[index]
+    return nest.map_structure(lambda a: None if a is None else a[index], array)

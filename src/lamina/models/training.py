@@ -1,4 +1,4 @@
-"""compile / fit / evaluate / predict: Keras's training API, mixed into Sequential.
+"""compile / fit / evaluate / predict: Keras's training API, which the Model base class mixes in.
 
 One training step is the notes' recipe, written out (section 4 and 7):
 
@@ -12,48 +12,32 @@ update, regularization included), metrics accumulate over the epoch, validation 
 epoch's end. Dropout and BatchNormalization switch modes because ``training`` is passed down every call; there
 is no global training flag.
 
-What the mixin needs from the model (Sequential provides it): ``__call__(x, training)``, ``trainable_weights``,
-``losses``, ``get_weights()``, ``set_weights()``, ``name``.
+What the mixin needs from the model (the Model base provides it): ``__call__(x, training)``,
+``trainable_weights``, ``losses``, ``_flatten_layers()``, ``get_weights()``, ``set_weights()``, ``name``.
 """
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+import warnings
+from typing import Any
 
 import numpy as np
 
-from .. import losses as losses_module
-from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
 from ..callbacks import CallbackList
+from ..layers import base as layer_base
 from ..packing import pack
 from ..random import make_rng
 from ..tensor import Tensor, no_grad
+from ..utils import nest
 from . import data_adapter as da
+from .compile_utils import CompiledLoss, CompiledMetrics, RunningMean, flatten_targets
 from .weights_io import load_weights_file, save_weights_file
 
 Logs = dict[str, float]
 
 # Keras's compile() arguments that only concern its graph compilers; accepted so that Keras code runs.
 _IGNORED_COMPILE_ARGS = ("run_eagerly", "jit_compile", "steps_per_execution", "auto_scale_loss")
-
-
-class _WeightedMean:
-    """Running mean weighted by batch size: the epoch loss as Keras reports it."""
-
-    def __init__(self) -> None:
-        self.total = 0.0
-        self.count = 0
-
-    def reset_state(self) -> None:
-        self.total, self.count = 0.0, 0
-
-    def update_state(self, value: float, weight: int) -> None:
-        self.total += value * weight
-        self.count += weight
-
-    def result(self) -> float:
-        return self.total / self.count if self.count else 0.0
 
 
 def _check_verbose(verbose: Any) -> int:
@@ -64,8 +48,34 @@ def _check_verbose(verbose: Any) -> int:
     return int(verbose)
 
 
+class _TrainingState:
+    """What every step of one ``fit`` needs and the first step finds out: the trainable weights (packed into one
+    flat buffer), the weights with penalties and constraints. Made once per fit (the first step builds a model that
+    was not built), so later steps do not walk the layers."""
+
+    def __init__(self, model: Any):
+        self.params = model.trainable_weights
+        layers = model._flatten_layers()
+        self.penalties = [pair for layer in layers for pair in layer._weight_regularizers]
+        self.constraints = [pair for layer in layers for pair in layer._weight_constraints]
+        if not self.params:
+            if not model.weights:
+                raise ValueError(f'Model "{model.name}" has no weights, so training would change nothing. If it holds '
+                                 f"layers, keep them as attributes (self.dense = Dense(...)) or in lists or dicts "
+                                 f"assigned as attributes, so that Lamina can find them.")
+            warnings.warn(f'Model "{model.name}" has no trainable weights (every layer is frozen): fit will not change '
+                          f"them.", stacklevel=4)
+        if getattr(model, "_packed_weights", None) != [id(p) for p in self.params]:
+            # Lay the weights out in one flat buffer, so that the optimizer updates them all with a few large ufunc
+            # calls (lamina/packing.py). A forward pass that already ran read the old arrays, which hold the same
+            # values, so its gradients are unaffected.
+            pack(self.params)
+            model._packed_weights = [id(p) for p in self.params]
+
+
 class TrainingMixin:
-    """compile, fit, evaluate, predict, train_on_batch, test_on_batch, save_weights/load_weights.
+    """compile, fit, evaluate, predict, train_on_batch, test_on_batch, train_step / test_step,
+    compute_loss / compute_metrics, save_weights / load_weights.
 
     Attributes:
         optimizer: the compiled optimizer (None before ``compile``).
@@ -74,6 +84,10 @@ class TrainingMixin:
         stop_training: set True (by a callback) to end ``fit``: checked after every batch; a stop inside an
             epoch ends training without reporting that epoch.
         history: the ``History`` of the last ``fit``.
+
+    ``train_step(data)`` and ``test_step(data)`` may be overridden (Keras's "Customizing what happens in fit()"):
+    ``fit`` then calls them with each batch, ``(x, y)`` or ``(x, y, sample_weight)`` (``(x,)`` without
+    targets), and reports the dict they return.
     """
 
     optimizer: Any = None
@@ -81,16 +95,22 @@ class TrainingMixin:
     stop_training: bool = False
     history: Any = None
     compiled: bool = False
+    _compiled_loss: Any = None
+    _compiled_metrics: Any = None
+    _train_state: _TrainingState | None = None
 
     # ----- compile ------------------------------------------------------------------------------------------
-    def compile(self, optimizer: Any = "rmsprop", loss: Any = None, metrics: Iterable[Any] | None = None,
-                weighted_metrics: Iterable[Any] | None = None, **kwargs: Any) -> None:
-        """Configure training: the optimizer, the loss and the metrics to report.
+    def compile(self, optimizer: Any = "rmsprop", loss: Any = None, loss_weights: Any = None,
+                metrics: Any = None, weighted_metrics: Any = None, **kwargs: Any) -> None:
+        """Configure training: the optimizer, the loss(es) and the metrics to report.
 
         Args:
             optimizer: a name ('sgd', 'adam', 'rmsprop', 'adagrad', 'adamw', 'nadam') or an optimizer object.
-            loss: a name ('mse', 'binary_crossentropy', ...), a function or a Loss object.
-            metrics: names, functions or Metric objects, reported without sample weights (as in Keras).
+            loss: a name ('mse', 'binary_crossentropy', ...), a function or a Loss object; for a model with
+                several outputs, one per output as a list or a dict keyed by output name (or one for all).
+            loss_weights: the weight of each output's loss (list or dict), 1 by default.
+            metrics: names, functions or Metric objects, reported without sample weights (as in Keras); for
+                several outputs, a list of lists or a dict keyed by output name.
             weighted_metrics: the same, computed with the sample (and class) weights.
             **kwargs: Keras's ``run_eagerly``, ``jit_compile``, ``steps_per_execution`` are accepted and ignored.
 
@@ -100,93 +120,217 @@ class TrainingMixin:
         unknown = sorted(set(kwargs) - set(_IGNORED_COMPILE_ARGS))
         if unknown:
             raise TypeError(f"compile() got unexpected argument(s) {unknown}")
-
+        names = self._compile_output_names(loss)
+        compiled_loss = CompiledLoss(loss, loss_weights, names)
+        compiled_metrics = CompiledMetrics(metrics, weighted_metrics, names, compiled_loss.functions)
         self.optimizer = optimizers_module.get(optimizer)
         self.loss = loss
-        self._loss_fn = None if loss is None else losses_module.get(loss)
-        self.compiled_metrics = [metrics_module.get(m, loss=self._loss_fn) for m in _as_list(metrics, "metrics")]
-        self.weighted_metrics = [metrics_module.get(m, loss=self._loss_fn)
-                                 for m in _as_list(weighted_metrics, "weighted_metrics")]
-        self._loss_tracker = _WeightedMean()
-        self._compile_args = {"optimizer": optimizer, "loss": loss, "metrics": list(metrics or []),
-                              "weighted_metrics": list(weighted_metrics or [])}
+        self._compiled_loss = compiled_loss
+        self._loss_fn = compiled_loss.single if compiled_loss.functions else None
+        self._compiled_metrics = compiled_metrics
+        self.compiled_metrics = [m for _, _, m, weighted in compiled_metrics.entries if not weighted]
+        self.weighted_metrics = [m for _, _, m, weighted in compiled_metrics.entries if weighted]
+        self._loss_tracker = RunningMean("loss")
+        self._compile_args = {"optimizer": optimizer, "loss": loss, "loss_weights": loss_weights,
+                              "metrics": _as_list(metrics), "weighted_metrics": _as_list(weighted_metrics)}
+        self._train_state = None
         self.compiled = True
+
+    def _compile_output_names(self, loss: Any) -> list[str]:
+        names = list(getattr(self, "output_names", None) or [])
+        if names:
+            return names
+        if isinstance(loss, (list, tuple)) and len(loss) > 1:
+            return [f"output_{i}" for i in range(len(loss))]
+        if isinstance(loss, dict) and len(loss) > 1:
+            return sorted(loss)
+        return ["output"]
 
     def get_compile_config(self) -> dict[str, Any] | None:
         """The arguments given to ``compile`` (names where names were given), or None before compile."""
         return dict(self._compile_args) if self.compiled else None
 
     @property
+    def metrics(self) -> list[Any]:
+        """The model's metric objects: the loss tracker, the compiled metrics (one object holding them all, as
+        Keras's ``compile_metrics``), each output's loss tracker, and metrics kept as attributes of the model."""
+        result: list[Any] = []
+        if self.compiled:
+            result.append(self._loss_tracker)
+            if self._compiled_metrics:
+                result.append(self._compiled_metrics)
+            result.extend(self._compiled_loss.trackers)
+        from ..metrics import Metric
+        for value in vars(self).values():
+            if isinstance(value, Metric) and all(value is not known for known in result):
+                result.append(value)
+        return result
+
+    @property
     def metrics_names(self) -> list[str]:
-        """``['loss', *metric names]``: the order of ``evaluate``'s list result."""
-        return ["loss", *[m.name for m in self._all_metrics()]] if self.compiled else []
+        """The names of ``evaluate``'s list result, in order: ``loss``, each compiled metric, each output's loss.
+        (Keras 3 lists ``['loss', 'compile_metrics']`` here; Lamina names every value, so that
+        ``dict(zip(model.metrics_names, model.evaluate(x, y)))`` works.)"""
+        if not self.compiled:
+            return []
+        metric_keys = [key for _, key, _, _ in self._compiled_metrics.entries]
+        output_losses = [tracker.name for tracker in self._compiled_loss.trackers]
+        if not output_losses:
+            return ["loss", *metric_keys]
+        # Keras's order for several outputs: the total, each output's loss, then the metrics sorted by name.
+        return ["loss", *output_losses, *sorted(metric_keys)]
 
     def _all_metrics(self) -> list[Any]:
         return [*self.compiled_metrics, *self.weighted_metrics]
 
     def reset_metrics(self) -> None:
         """Reset the loss average and every metric (``fit`` does it each epoch, ``evaluate`` each call)."""
-        if self.compiled:
-            self._loss_tracker.reset_state()
-            for metric in self._all_metrics():
-                metric.reset_state()
+        for metric in self.metrics:
+            metric.reset_state()
 
     def _require_compiled(self, what: str) -> None:
         if not self.compiled:
             raise RuntimeError(f"You must call compile() before {what}(): the model has no optimizer, loss or "
                                f"metrics yet (e.g. model.compile(optimizer='adam', loss='mse')).")
-        if self._loss_fn is None:
+        if not self._compiled_loss.functions and not self._custom_step(what):
             raise ValueError(f"{what}() needs a loss: compile the model with loss=... (e.g. loss='mse')")
 
-    # ----- one step -----------------------------------------------------------------------------------------
-    def _total_loss(self, y: np.ndarray, y_pred: Tensor, sample_weight: np.ndarray | None) -> Tensor:
-        if sample_weight is None:
-            loss = self._loss_fn(y, y_pred)
+    def _custom_step(self, what: str) -> bool:
+        """Whether the model overrides the step that ``what`` runs (train_step or test_step)."""
+        if what in ("fit", "train_on_batch"):
+            return type(self).train_step is not TrainingMixin.train_step
+        if what in ("evaluate", "test_on_batch"):
+            return type(self).test_step is not TrainingMixin.test_step
+        return False
+
+    # ----- loss and metrics ------------------------------------------------------------------------------------
+    def _output_list(self, y_pred: Any) -> list[Any]:
+        return nest.flatten(y_pred) if nest.is_nested(y_pred) else [y_pred]
+
+    def compute_loss(self, x: Any = None, y: Any = None, y_pred: Any = None, sample_weight: Any = None,
+                     training: bool = True) -> Tensor:
+        """The training loss: each output's loss (weighted), plus the regularization penalties and the terms
+        layers added with ``add_loss``. Overridable (Keras 3's signature)."""
+        return self._total_loss(y, y_pred, sample_weight)
+
+    def _total_loss(self, y: Any, y_pred: Any, sample_weight: Any, state: _TrainingState | None = None) -> Tensor:
+        single = self._loss_fn
+        if single is not None:
+            loss = single(y, y_pred) if sample_weight is None else single(y, y_pred, sample_weight=sample_weight)
         else:
-            loss = self._loss_fn(y, y_pred, sample_weight=sample_weight)
-        penalties = self.losses
+            outputs = self._output_list(y_pred)
+            targets = flatten_targets(y, self._compiled_loss.output_names)
+            batch_size = len(outputs[0].data) if outputs and isinstance(outputs[0], Tensor) else 0
+            loss = self._compiled_loss(targets, outputs, sample_weight, batch_size, track=True)
+            if loss is None:
+                loss = Tensor(np.zeros((), dtype=np.float32))
+        if state is None:
+            penalties = self.losses
+        else:
+            penalties = [regularizer(variable) for variable, regularizer in state.penalties]
+            if layer_base._losses_used:
+                penalties += [term for layer in self._flatten_layers() for term in layer._call_losses]
         if penalties:
             loss = loss + sum(penalties)
         return loss
 
-    def _update_metrics(self, loss: float, y: np.ndarray, y_pred: np.ndarray,
-                        sample_weight: np.ndarray | None) -> None:
-        self._loss_tracker.update_state(loss, len(y))
-        for metric in self.compiled_metrics:
-            metric.update_state(y, y_pred)
-        for metric in self.weighted_metrics:
-            metric.update_state(y, y_pred, sample_weight=sample_weight)
+    def compute_metrics(self, x: Any, y: Any, y_pred: Any, sample_weight: Any = None) -> dict[str, float]:
+        """Update the compiled metrics with this batch and return every metric's result (Keras 3)."""
+        self._update_compiled_metrics(y, y_pred, sample_weight)
+        return self.get_metrics_result()
+
+    def get_metrics_result(self) -> dict[str, float]:
+        """Every metric's current result, as a flat dict of floats."""
+        return _python_logs({metric.name: metric.result() for metric in self.metrics})
+
+    def _update_compiled_metrics(self, y: Any, y_pred: Any, sample_weight: Any) -> None:
+        if not self._compiled_metrics:
+            return
+        if self._loss_fn is not None or len(self._compiled_metrics.output_names) == 1:
+            self._compiled_metrics.update_state(y, _values(y_pred), sample_weight)
+        else:
+            outputs = [_values(o) for o in self._output_list(y_pred)]
+            self._compiled_metrics.update_state(flatten_targets(y, self._compiled_metrics.output_names), outputs,
+                                                sample_weight)
+
+    def _update_metrics(self, loss: float, y: Any, y_pred: Any, sample_weight: Any) -> None:
+        self._loss_tracker.update_state(loss, _batch_size(y_pred))
+        self._update_compiled_metrics(y, y_pred, sample_weight)
 
     def _logs(self) -> Logs:
         """The running results, keys sorted as Keras sorts them (accuracy, loss, ...)."""
         logs = {"loss": float(self._loss_tracker.result())}
-        for metric in self._all_metrics():
-            logs[metric.name] = float(metric.result())
+        for tracker in self._compiled_loss.trackers:
+            logs[tracker.name] = float(tracker.result())
+        if self._compiled_metrics:
+            logs.update(self._compiled_metrics.result())
         return dict(sorted(logs.items()))
 
-    def _train_step(self, x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None) -> None:
+    # ----- one step -----------------------------------------------------------------------------------------
+    def _training_state(self) -> _TrainingState:
+        state = self._train_state
+        if state is None:
+            state = self._train_state = _TrainingState(self)
+        return state
+
+    def train_step(self, data: Any) -> dict[str, float]:
+        """One gradient step on a batch ``(x, y)`` or ``(x, y, sample_weight)``; returns the running logs.
+
+        Override it to change what ``fit`` does with each batch (see the class docstring).
+        """
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        self._train_step(x, y, sample_weight)
+        return self._logs()
+
+    def test_step(self, data: Any) -> dict[str, float]:
+        """Loss and metrics of a batch in inference mode; returns the running logs. Overridable."""
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        self._test_step(x, y, sample_weight)
+        return self._logs()
+
+    def _train_step(self, x: Any, y: Any, sample_weight: Any) -> None:
         y_pred = self(x, training=True)
-        loss = self._total_loss(y, y_pred, sample_weight)
         # Read after the forward pass: the first call is what builds the layers and creates their weights.
-        params = self.trainable_weights
+        state = self._training_state()
+        if type(self).compute_loss is TrainingMixin.compute_loss:
+            loss = self._total_loss(y, y_pred, sample_weight, state)
+        else:
+            loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight)
+        params = state.params
         for p in params:
             p.grad = None
-        if getattr(self, "_packed_weights", None) != [id(p) for p in params]:
-            # The weights now exist (or changed): lay them out in one flat buffer, so that the optimizer updates
-            # them all with a few large ufunc calls (lamina/packing.py). The forward pass above read the old
-            # arrays, which hold the same values, so its gradients are unaffected.
-            pack(params)
-            self._packed_weights = [id(p) for p in params]
-        if loss.requires_grad:
+        if params:
+            if not isinstance(loss, Tensor) or not loss.requires_grad:
+                raise RuntimeError(f'fit: the loss of model "{self.name}" was computed without a graph (no operation '
+                                   f"was recorded: is gradient recording switched off, e.g. inside no_grad() in this "
+                                   f"thread?), so no gradient step can be taken")
             loss.backward()
             self.optimizer.step(params)
-        self._update_metrics(float(loss.data), y, y_pred.data, sample_weight)
+            for variable, constraint in state.constraints:
+                variable.assign(constraint(variable.data))
+        self._update_metrics(float(loss.data), y, y_pred, sample_weight)
 
-    def _test_step(self, x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None) -> None:
+    def _test_step(self, x: Any, y: Any, sample_weight: Any) -> None:
         with no_grad():
             y_pred = self(x, training=False)
-            loss = self._total_loss(y, y_pred, sample_weight)
-        self._update_metrics(float(loss.data), y, y_pred.data, sample_weight)
+            if type(self).compute_loss is TrainingMixin.compute_loss:
+                loss = self._total_loss(y, y_pred, sample_weight)
+            else:
+                loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
+        self._update_metrics(float(loss.data), y, y_pred, sample_weight)
+
+    def _run_train_step(self, x: Any, y: Any, sample_weight: Any) -> Logs | None:
+        """The step ``fit`` runs: the built-in one (logs made only when asked), or the model's own."""
+        if type(self).train_step is TrainingMixin.train_step:
+            self._train_step(x, y, sample_weight)
+            return None
+        return _python_logs(self.train_step(_pack_batch(x, y, sample_weight)))
+
+    def _run_test_step(self, x: Any, y: Any, sample_weight: Any) -> Logs | None:
+        if type(self).test_step is TrainingMixin.test_step:
+            self._test_step(x, y, sample_weight)
+            return None
+        return _python_logs(self.test_step(_pack_batch(x, y, sample_weight)))
 
     def _shuffle_generator(self) -> np.random.Generator:
         """The model's own generator for the epoch permutations, made at the first fit (so after
@@ -251,8 +395,9 @@ class TrainingMixin:
             validation = da.prepare(*da.unpack_validation_data(validation_data), prefix="validation_data ")
         elif split > 0:
             (x, y, sample_weight), validation = da.split_validation((x, y, sample_weight), split)
-        n = len(x)
+        n = da.num_samples(x)
         steps = da.num_steps(n, batch_size)
+        self._train_state = None
         val_batch_size = da.check_batch_size(validation_batch_size or batch_size)
 
         callback_list = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self,
@@ -267,20 +412,21 @@ class TrainingMixin:
             callback_list.on_epoch_begin(epoch)
             order = rng.permutation(n) if shuffle else None
             done = 0
+            step_logs = None
             for step, index in enumerate(da.batches(n, batch_size, order)):
                 if batch_hooks:
                     callback_list.on_train_batch_begin(step)
-                self._train_step(x[index], y[index], da.take(sample_weight, index))
+                step_logs = self._run_train_step(da.take(x, index), da.take(y, index), da.take(sample_weight, index))
                 done += 1
                 if batch_hooks:
-                    callback_list.on_train_batch_end(step, self._logs())
+                    callback_list.on_train_batch_end(step, step_logs if step_logs is not None else self._logs())
                 if self.stop_training:
                     break
             if done < steps:
                 # Stopped inside the epoch (e.g. TerminateOnNaN): it is not reported as a completed epoch.
                 callback_list.on_epoch_abandoned(epoch)
                 break
-            epoch_logs = self._logs()
+            epoch_logs = dict(step_logs) if step_logs is not None else self._logs()
             if validation is not None:
                 val_logs = self._evaluate_loop(*validation, batch_size=val_batch_size, callbacks=callback_list)
                 epoch_logs.update({f"val_{key}": value for key, value in val_logs.items()})
@@ -291,16 +437,17 @@ class TrainingMixin:
         return callback_list.history
 
     # ----- evaluate / predict -------------------------------------------------------------------------------
-    def _evaluate_loop(self, x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None, batch_size: int,
+    def _evaluate_loop(self, x: Any, y: Any, sample_weight: np.ndarray | None, batch_size: int,
                        callbacks: Any) -> Logs:
         """Loss and metrics over (x, y) in inference mode; fires the on_test_* hooks."""
         self.reset_metrics()
         callbacks.on_test_begin()
-        for step, index in enumerate(da.batches(len(x), batch_size)):
+        step_logs = None
+        for step, index in enumerate(da.batches(da.num_samples(x), batch_size)):
             callbacks.on_test_batch_begin(step)
-            self._test_step(x[index], y[index], da.take(sample_weight, index))
-            callbacks.on_test_batch_end(step, self._logs())
-        logs = self._logs()
+            step_logs = self._run_test_step(da.take(x, index), da.take(y, index), da.take(sample_weight, index))
+            callbacks.on_test_batch_end(step, step_logs if step_logs is not None else self._logs())
+        logs = dict(step_logs) if step_logs is not None else self._logs()
         callbacks.on_test_end(logs)
         return logs
 
@@ -321,7 +468,7 @@ class TrainingMixin:
         verbose = _check_verbose(verbose)
         batch_size = da.check_batch_size(batch_size)
         x, y, sample_weight = da.prepare(x, y, sample_weight)
-        steps = da.num_steps(len(x), batch_size)
+        steps = da.num_steps(da.num_samples(x), batch_size)
         callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
                                      steps=steps)
         logs = self._evaluate_loop(x, y, sample_weight, batch_size, callback_list)
@@ -348,18 +495,22 @@ class TrainingMixin:
         verbose = _check_verbose(verbose)
         batch_size = da.check_batch_size(batch_size)
         x, _, _ = da.prepare(x, need_y=False)
-        steps = da.num_steps(len(x), batch_size)
+        n = da.num_samples(x)
+        steps = da.num_steps(n, batch_size)
         callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
                                      steps=steps)
         outputs = []
         callback_list.on_predict_begin()
         with no_grad():
-            for step, index in enumerate(da.batches(len(x), batch_size)):
+            for step, index in enumerate(da.batches(n, batch_size)):
                 callback_list.on_predict_batch_begin(step)
-                outputs.append(self(x[index], training=False).data)
+                outputs.append(nest.map_structure(_values, self(da.take(x, index), training=False)))
                 callback_list.on_predict_batch_end(step, {"outputs": outputs[-1]})
         callback_list.on_predict_end()
-        return np.concatenate(outputs, axis=0)
+        if not nest.is_nested(outputs[0]):
+            return np.concatenate(outputs, axis=0)
+        flat = [nest.flatten(batch) for batch in outputs]
+        return nest.pack_like(outputs[0], [np.concatenate(parts, axis=0) for parts in zip(*flat)])
 
     # ----- single batches -----------------------------------------------------------------------------------
     def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, class_weight: dict | None = None,
@@ -380,8 +531,9 @@ class TrainingMixin:
             sample_weight = class_weights if sample_weight is None else sample_weight * class_weights
         if reset_metrics:
             self.reset_metrics()
-        self._train_step(x, y, sample_weight)
-        logs = self._logs()
+        self._train_state = None
+        logs = self._run_train_step(x, y, sample_weight)
+        logs = self._logs() if logs is None else logs
         return logs if return_dict else self._flatten(logs)
 
     def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, reset_metrics: bool = True,
@@ -391,15 +543,15 @@ class TrainingMixin:
         x, y, sample_weight = da.prepare(x, y, sample_weight)
         if reset_metrics:
             self.reset_metrics()
-        self._test_step(x, y, sample_weight)
-        logs = self._logs()
+        logs = self._run_test_step(x, y, sample_weight)
+        logs = self._logs() if logs is None else logs
         return logs if return_dict else self._flatten(logs)
 
     def predict_on_batch(self, x: Any) -> np.ndarray:
         """The outputs for one batch, in inference mode, without progress or callbacks."""
         x, _, _ = da.prepare(x, need_y=False)
         with no_grad():
-            return self(x, training=False).data
+            return nest.map_structure(_values, self(x, training=False))
 
     # ----- weights files ------------------------------------------------------------------------------------
     def save_weights(self, filepath: str, overwrite: bool = True) -> None:
@@ -415,11 +567,60 @@ class TrainingMixin:
         self.set_weights(load_weights_file(filepath))
 
 
-def _as_list(value: Any, name: str) -> list[Any]:
+def _as_list(value: Any) -> Any:
+    """What compile was given, as it was given (lists stay lists, dicts stay dicts), for get_compile_config."""
     if value is None:
         return []
     if isinstance(value, (list, tuple)):
         return list(value)
-    if isinstance(value, dict):
-        raise ValueError(f"{name} as a dict is for multi-output models, which Lamina does not have; pass a list")
-    return [value]
+    return value if isinstance(value, dict) else [value]
+
+
+def _values(value: Any) -> Any:
+    """An output's values as an array (a Tensor's ``.data``)."""
+    return value.data if isinstance(value, Tensor) else np.asarray(value)
+
+
+def _batch_size(y_pred: Any) -> int:
+    first = nest.flatten(y_pred)[0] if nest.is_nested(y_pred) else y_pred
+    return len(first.data) if isinstance(first, Tensor) else len(first)
+
+
+def unpack_x_y_sample_weight(data: Any) -> tuple[Any, Any, Any]:
+    """``(x, y, sample_weight)`` from a batch given as ``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``
+    (Keras's ``keras.utils.unpack_x_y_sample_weight``)."""
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return data, None, None
+    if len(data) == 1:
+        return data[0], None, None
+    if len(data) == 2:
+        return data[0], data[1], None
+    if len(data) == 3:
+        return data
+    raise ValueError(f"a batch must be x, (x,), (x, y) or (x, y, sample_weight); received a tuple of {len(data)}")
+
+
+def _pack_batch(x: Any, y: Any, sample_weight: Any) -> tuple:
+    """The batch a custom ``train_step`` receives: ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``."""
+    if y is None:
+        return (x,)
+    return (x, y) if sample_weight is None else (x, y, sample_weight)
+
+
+def _python_logs(logs: Any) -> Logs:
+    """A step's returned logs as plain floats, nested dicts (``compile_metrics``'s result) flattened."""
+    if logs is None:
+        return {}
+    if not isinstance(logs, dict):
+        raise TypeError(f"train_step / test_step must return a dict of metric values; received "
+                        f"{type(logs).__name__}")
+    flat: Logs = {}
+    for key, value in logs.items():
+        if isinstance(value, dict):
+            flat.update(_python_logs(value))
+        else:
+            value = value.data if isinstance(value, Tensor) else value
+            flat[key] = float(np.asarray(value))
+    return flat
