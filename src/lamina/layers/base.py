@@ -137,6 +137,7 @@ class Layer:
     keras_class_name: ClassVar[str | None] = None
 
     _untracked_attributes: ClassVar[frozenset[str]] = frozenset()
+    _leaf_layer: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -148,6 +149,9 @@ class Layer:
         cls._call_takes_mask = "mask" in parameters or accepts_any
         cls._infers_output_shape = (cls.compute_output_shape is Layer.compute_output_shape
                                     and cls.call is not Layer.call)
+        # A layer of Lamina's layers package calls no other layer (one that does says so with False).
+        if "_leaf_layer" not in cls.__dict__:
+            cls._leaf_layer = cls.__module__.startswith("lamina.layers.")
 
     def __init__(self, trainable: bool = True, name: str | None = None, dtype: Any = None,
                  input_shape: Sequence[int | None] | None = None,
@@ -498,40 +502,45 @@ class Layer:
                 raise TypeError(f'Layer "{self.name}" was called without inputs')
             args = (kwargs.pop("inputs"),)
         inputs = args[0]
-        if type(inputs) is not Tensor and (is_symbolic(inputs) or any(is_symbolic(a) for a in args[1:])
-                                           or any(is_symbolic(v) for v in kwargs.values())):
-            return self._symbolic_call(args, kwargs)
-        context = call_context
-        outer_training = context.training
-        training = kwargs.pop("training", None)
-        if training is None:
-            training = bool(outer_training)
+        if type(inputs) is Tensor:  # the hot path: a float tensor from the previous layer
+            if inputs.data.dtype.kind != "f":
+                inputs = self._to_tensor(inputs)
         else:
-            training = bool(training)
-        if not self._call_takes_mask:
+            if is_symbolic(inputs) or any(is_symbolic(a) for a in args[1:]) \
+                    or any(is_symbolic(v) for v in kwargs.values()):
+                return self._symbolic_call(args, kwargs)
+            inputs = self._convert_inputs(inputs)
+        training = kwargs.pop("training", None)
+        training = bool(call_context.training) if training is None else bool(training)
+        if kwargs and not self._call_takes_mask:
             kwargs.pop("mask", None)
-        x = self._convert_inputs(inputs)
         first_call = not self.built
         if first_call:
-            shape = nest.map_structure(_sample_shape, x)
-            self._build_on_first_call(normalize_shapes(shape))
+            shape = normalize_shapes(nest.map_structure(_sample_shape, inputs))
+            self._build_on_first_call(shape)
             self.built = True
-            self.input_shape = normalize_shapes(shape)
-        if type(x) is Tensor:
-            self._check_input_shape(x.data.shape)
+            self.input_shape = shape
+        if type(inputs) is Tensor:
+            self._check_input_shape(inputs.data.shape)
         if self._call_takes_training:
             kwargs["training"] = training
-        depth = context.depth
-        if depth == 0 and _losses_used:
-            for layer in self._flatten_layers():
-                layer._call_losses.clear()
-        context.training = training
-        context.depth = depth + 1
-        try:
-            outputs = self.call(x, *args[1:], **kwargs)
-        finally:
-            context.training = outer_training
-            context.depth = depth
+        if self._leaf_layer:
+            # Lamina's own layers call no sublayers: no context to set for them, no losses to clear.
+            outputs = self.call(inputs, *args[1:], **kwargs)
+        else:
+            context = call_context
+            outer_training = context.training
+            depth = context.depth
+            if depth == 0 and _losses_used:
+                for layer in self._flatten_layers():
+                    layer._call_losses.clear()
+            context.training = training
+            context.depth = depth + 1
+            try:
+                outputs = self.call(inputs, *args[1:], **kwargs)
+            finally:
+                context.training = outer_training
+                context.depth = depth
         if first_call and self.output_shape is None:
             self.output_shape = nest.map_structure(_sample_shape, outputs)
         return outputs
