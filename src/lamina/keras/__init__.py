@@ -15,7 +15,7 @@ from ..models.model import Model
 from ..models.sequential import Sequential
 from ..variables import Variable
 
-_LAZY_SUBMODULES = ("callbacks", "optimizers", "utils")
+_LAZY_SUBMODULES = ("callbacks", "optimizers", "utils", "saving")
 
 __all__ = ["Model", "Sequential", "Input", "Variable", "activations", "backend", "initializers", "layers", "losses", "metrics", "models",
            "regularizers", *_LAZY_SUBMODULES]

@@ -28,8 +28,32 @@ def register_custom(cls: type, name: str | None = None, package: str = "Custom")
     key = name or cls.__name__
     _CUSTOM[f"{package}>{key}"] = cls
     _CUSTOM[key] = cls
-    cls._registered_name = f"{package}>{key}"
+    try:
+        cls._registered_name = f"{package}>{key}"
+    except (AttributeError, TypeError):  # a builtin function cannot take the attribute; its name is enough
+        pass
     return cls
+
+
+def register_keras_serializable(package: str = "Custom", name: str | None = None) -> Any:
+    """Keras's decorator: make a class (layer, model, ...) or function of your own loadable by name.
+
+    >>> @register_keras_serializable(package="MyLayers")
+    ... class Scale(Layer):
+    ...     ...
+    """
+    def decorator(obj: Any) -> Any:
+        return register_custom(obj, name=name, package=package)
+    return decorator
+
+
+def get_custom_objects() -> dict[str, Any]:
+    """Everything registered with ``register_keras_serializable`` (a live dict, as Keras's)."""
+    return _CUSTOM
+
+
+def get_registered_name(obj: Any) -> str:
+    return getattr(obj, "_registered_name", None) or getattr(obj, "__name__", type(obj).__name__)
 
 
 def _ensure_loaded() -> None:

@@ -31,8 +31,10 @@ class RunningMean:
     def reset_state(self) -> None:
         self.total, self.count = 0.0, 0
 
-    def update_state(self, value: float, sample_weight: int = 1) -> None:
-        self.total += float(value) * sample_weight
+    def update_state(self, value: Any, sample_weight: int = 1) -> None:
+        if not isinstance(value, float):
+            value = float(np.asarray(getattr(value, "data", value)))
+        self.total += value * sample_weight
         self.count += sample_weight
 
     def result(self) -> float:

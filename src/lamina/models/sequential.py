@@ -38,6 +38,7 @@ class Sequential(Model):
         self._layers: list[Layer] = []
         self._input_layer: InputLayer | None = None
         self._graph_view: Any = None
+        self._view_input_layer: InputLayer | None = None
         for layer in layers or []:
             self.add(layer)
         if not trainable:
@@ -79,6 +80,7 @@ class Sequential(Model):
                 self.build(layer._batch_input_shape)
             elif self.built:
                 self.output_shape = layer.build_for(self.output_shape)
+                self.graph_view()
         except Exception:
             self._layers.pop()  # a layer that does not fit leaves the model as it was
             raise
@@ -111,9 +113,22 @@ class Sequential(Model):
         self.input_shape = shape
         self.built = True
         self._graph_view = None
+        if self._layers:
+            # Record the stack as a graph now, so that each layer's ``output`` exists for feature extraction
+            # (``Model(model.inputs, [layer.output for layer in model.layers])``), as in Keras.
+            self.graph_view()
 
     def _build_on_first_call(self, input_shape: Any) -> None:
         self.build(input_shape)
+
+    @property
+    def inputs(self) -> list[KerasTensor] | None:
+        """The symbolic input of the stack seen as a functional graph (None before the model is built)."""
+        return self.graph_view().input_tensors if self.built else None
+
+    @property
+    def outputs(self) -> list[KerasTensor] | None:
+        return self.graph_view().output_tensors if self.built else None
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         return self._propagate(_shape_tuple(input_shape), build=False)
@@ -138,7 +153,12 @@ class Sequential(Model):
             if not self.built:
                 raise ValueError(f'Sequential model "{self.name}" is not built: build it (or call it on data) first')
             from .graph import Graph
-            input_layer = self._input_layer or InputLayer(batch_shape=self.input_shape, name=f"{self.name}_input")
+            input_layer = self._input_layer or self._view_input_layer
+            if input_layer is None or input_layer.batch_shape != tuple(self.input_shape):
+                # One Input per input shape, reused when layers are added, so that every layer's ``output``
+                # (its first node) traces back to the same ``inputs``.
+                input_layer = self._view_input_layer = InputLayer(batch_shape=self.input_shape,
+                                                                  name=f"{self.name}_input")
             inputs = input_layer.output
             x = inputs
             for layer in self._layers:
