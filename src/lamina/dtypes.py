@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from . import config
+from . import settings
 from .tensor import Tensor
 
 _ALIASES = {"float": None, "int": "int64", "uint": "uint64", "bool": "bool", "boolean": "bool",
@@ -28,7 +28,7 @@ def standardize_dtype(dtype: Any) -> np.dtype:
     if isinstance(dtype, str):
         key = dtype.lower()
         if key in _ALIASES:
-            key = _ALIASES[key] or config.floatx()
+            key = _ALIASES[key] or settings.floatx()
         if key == "bfloat16":
             raise TypeError("dtype 'bfloat16' is not supported: NumPy has no bfloat16 (use 'float16' or 'float32')")
         dtype = key
@@ -43,7 +43,7 @@ def standardize_dtype(dtype: Any) -> np.dtype:
 
 
 def floatx_dtype() -> np.dtype:
-    return np.dtype(config.floatx())
+    return np.dtype(settings.floatx())
 
 
 def is_weak(value: Any) -> bool:

@@ -15,7 +15,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from . import config
+from . import settings
 from . import functional as _functional
 from . import ops as _ops
 from . import smooth_activations as _smooth
@@ -206,7 +206,7 @@ def normalize(x: Any, axis: int = -1, order: int = 2, epsilon: float | None = No
     x = _float(x)
     if x.ndim == 0:
         x = _ops.reshape(x, (1,))
-    floor = config.epsilon() if epsilon is None else float(epsilon)
+    floor = settings.epsilon() if epsilon is None else float(epsilon)
     size = _vector_norm(x, order, axis, keepdims=True)
     return _ops.divide(x, _ops.maximum(size, np.asarray(floor, dtype=x.dtype)))
 
@@ -261,7 +261,7 @@ def _same_shape(target: Tensor, output: Tensor, what: str) -> None:
 
 
 def _clipped(output: Tensor) -> Tensor:
-    eps = config.epsilon()
+    eps = settings.epsilon()
     return _ops.clip(output, eps, 1.0 - eps)
 
 

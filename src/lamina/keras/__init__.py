@@ -13,10 +13,11 @@ from . import activations, backend, initializers, layers, losses, metrics, model
 from ..layers import Input
 from ..models.sequential import Sequential
 
-_LAZY_SUBMODULES = ("callbacks", "optimizers", "utils")
+_LAZY_SUBMODULES = ("callbacks", "optimizers", "utils", "ops", "random", "config")
+_LAZY_ATTRIBUTES = {"Variable": "..variables"}
 
 __all__ = ["Sequential", "Input", "activations", "backend", "initializers", "layers", "losses", "metrics", "models",
-           "regularizers", *_LAZY_SUBMODULES]
+           "regularizers", *_LAZY_SUBMODULES, *_LAZY_ATTRIBUTES]
 
 
 def __getattr__(name: str) -> Any:
@@ -24,8 +25,12 @@ def __getattr__(name: str) -> Any:
         module = importlib.import_module(f".{name}", __name__)
         globals()[name] = module
         return module
+    if name in _LAZY_ATTRIBUTES:
+        value = getattr(importlib.import_module(_LAZY_ATTRIBUTES[name], __name__), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'lamina.keras' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY_SUBMODULES))
+    return sorted(set(globals()) | set(_LAZY_SUBMODULES) | set(_LAZY_ATTRIBUTES))

@@ -1,5 +1,5 @@
-"""Global settings with Keras 3's ``keras.config`` names: the default float type, the fuzz factor epsilon, the
-image data format, and the backend's name.
+"""Global settings under Keras 3's ``keras.config`` names (re-exported there): the default float type, the
+fuzz factor epsilon, the image data format, and the backend's name.
 
 What reads them: ``floatx`` is the dtype that ``keras.ops`` creation functions (``ones``, ``zeros``, ``eye``,
 ``linspace``, ...) and ``keras.random`` draws use when no dtype is given, and the dtype that integer input to
