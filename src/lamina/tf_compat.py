@@ -1,292 +1,47 @@
-"""TensorFlow's top-level names under ``import lamina as tf``, for programs that use a few next to ``tf.keras``.
+"""TensorFlow's names under ``import lamina as tf``, for programs that use a few next to ``tf.keras``.
 
-``lamina.__getattr__`` asks ``lookup(name)`` for any name the package itself lacks, so nothing here loads
-until a program uses it. What is here: dtypes (``tf.float32``, ...), ``tf.constant``, ``tf.Variable``,
-``tf.convert_to_tensor``, the ``reduce_*`` family, shape and creation functions (``tf.range``, ``tf.concat``,
-``tf.one_hot``, ...), ``tf.nn`` / ``tf.math`` / ``tf.random``, ``tf.version``, ``tf.config`` (one CPU, no GPU)
-and ``tf.function``, which returns the function unchanged: Lamina runs eagerly, so a decorated train step runs
-as plain Python (``jit_compile=`` and the other options are accepted and have no effect).
+``lamina.__getattr__`` asks ``lookup(name)`` for any name the package itself lacks. This module imports
+nothing from Lamina at load time (it is consulted while other modules are still importing); the objects live
+in ``tf_core`` (tensors, creation, shapes, ``tf.function``, ``tf.config``), ``tf_math``, ``tf_nn`` and
+``lamina.random`` (``tf.random``), and load when a program first uses one.
 
 A TensorFlow name that Lamina does not implement (``tf.data``, ``tf.saved_model``, ``tf.distribute``, ...)
 raises an AttributeError that says so, instead of failing later in a confusing way.
+
+Names that Lamina itself defines at its top level keep Lamina's meaning: ``tf.where(c, x, y)``,
+``tf.transpose(x)``, ``tf.matmul(a, b)``, ``tf.reshape``, ``tf.stack`` work as in TensorFlow, but the one-argument
+``tf.where(c)``, ``tf.transpose(x, perm=...)`` (pass the permutation positionally) and ``tf.matmul``'s
+``transpose_a`` / ``transpose_b`` do not.
 """
 
 from __future__ import annotations
 
 import importlib
-import sys
-from types import SimpleNamespace
-from typing import Any, Callable, NamedTuple, Sequence
-
-import numpy as np
-
-from . import array_api as _array
-from . import numpy_api as _np_api
-from .dtypes import standardize_dtype, to_tensor
-from .tensor import Tensor
-
-# ----- dtypes ------------------------------------------------------------------------------------------------
-_DTYPES = {name: np.dtype(name) for name in ("float16", "float32", "float64", "int8", "int16", "int32", "int64",
-                                              "uint8", "uint16", "uint32", "uint64")}
-_DTYPES.update({"bool": np.dtype(bool), "half": np.dtype("float16"), "double": np.dtype("float64")})
-
-
-# ----- tensors -----------------------------------------------------------------------------------------------
-def constant(value: Any, dtype: Any = None, shape: Sequence[int] | None = None, name: str | None = None) -> Tensor:
-    """A tensor holding ``value`` (a scalar fills ``shape``; values of the same size are reshaped to it)."""
-    tensor = to_tensor(value.data if isinstance(value, Tensor) else value, dtype)
-    if shape is None:
-        return tensor
-    target = tuple(int(n) for n in shape)
-    if tensor.size == 1:
-        return Tensor(np.full(target, tensor.data.reshape(()), dtype=tensor.dtype), dtype=tensor.dtype)
-    if tensor.size != int(np.prod(target)):
-        raise TypeError(f"constant: {tensor.size} values cannot fill shape {target}")
-    return Tensor(tensor.data.reshape(target), dtype=tensor.dtype)
-
-
-def convert_to_tensor(value: Any, dtype: Any = None, dtype_hint: Any = None, name: str | None = None) -> Tensor:
-    """``value`` as a Tensor (Tensors pass through; ``dtype_hint`` applies to data that is not yet one)."""
-    if dtype is None and dtype_hint is not None and not isinstance(value, Tensor):
-        dtype = dtype_hint
-    return to_tensor(value, dtype)
-
-
-def Variable(initial_value: Any = None, trainable: bool = True, name: str | None = None, dtype: Any = None,  # noqa: N802
-             shape: Sequence[int] | None = None, **options: Any) -> Any:
-    """A ``lamina.variables.Variable`` (TensorFlow's argument names; graph-mode options are ignored)."""
-    from .variables import Variable as LaminaVariable
-    ignored = {"validate_shape", "caching_device", "variable_def", "import_scope", "constraint",
-               "synchronization", "aggregation", "experimental_enable_variable_lifting"}
-    unknown = set(options) - ignored
-    if unknown:
-        raise TypeError(f"Variable: unexpected keyword argument(s) {sorted(unknown)}")
-    if initial_value is None:
-        raise ValueError("Variable: initial_value is required")
-    return LaminaVariable(initial_value, dtype=dtype, trainable=trainable, name=name)
-
-
-def identity(input: Any, name: str | None = None) -> Tensor:  # noqa: A002 - TensorFlow's name
-    """The same values as a new tensor (the gradient passes through)."""
-    return _np_api.add(to_tensor(input), 0)
-
-
-def shape(input: Any, out_type: Any = "int32", name: str | None = None) -> Tensor:  # noqa: A002
-    """The shape as a 1-D int32 tensor (``x.shape`` gives it as a tuple)."""
-    target = standardize_dtype(out_type or "int32")
-    return Tensor(np.asarray(to_tensor(input).shape, dtype=target), dtype=target)
-
-
-def size(input: Any, out_type: Any = "int32", name: str | None = None) -> Tensor:  # noqa: A002
-    """The number of elements, as a 0-d int32 tensor."""
-    target = standardize_dtype(out_type or "int32")
-    return Tensor(np.asarray(to_tensor(input).size, dtype=target), dtype=target)
-
-
-def rank(input: Any, name: str | None = None) -> Tensor:  # noqa: A002
-    """The number of axes, as a 0-d int32 tensor."""
-    return Tensor(np.asarray(to_tensor(input).ndim, dtype=np.int32), dtype=np.int32)
-
-
-# ----- creation ----------------------------------------------------------------------------------------------
-def zeros(shape: Any, dtype: Any = "float32", name: str | None = None) -> Tensor:
-    """Zeros (float32 unless ``dtype``)."""
-    return _array.zeros(shape, dtype=dtype)
-
-
-def ones(shape: Any, dtype: Any = "float32", name: str | None = None) -> Tensor:
-    """Ones (float32 unless ``dtype``)."""
-    return _array.ones(shape, dtype=dtype)
-
-
-def zeros_like(input: Any, dtype: Any = None, name: str | None = None) -> Tensor:  # noqa: A002
-    """Zeros of the input's shape and dtype."""
-    return _array.zeros_like(input, dtype=dtype)
-
-
-def ones_like(input: Any, dtype: Any = None, name: str | None = None) -> Tensor:  # noqa: A002
-    """Ones of the input's shape and dtype."""
-    return _array.ones_like(input, dtype=dtype)
-
-
-def fill(dims: Any, value: Any, name: str | None = None) -> Tensor:
-    """A tensor of shape ``dims`` filled with ``value``."""
-    return _array.full(dims, value)
-
-
-def range(start: Any, limit: Any = None, delta: Any = 1, dtype: Any = None, name: str | None = None) -> Tensor:  # noqa: A001
-    """[start, start + delta, ...) up to ``limit`` (``range(n)`` counts from 0): int32 for integers, float32
-    when a bound is a float."""
-    return _array.arange(start, limit, delta, dtype=dtype)
-
-
-def linspace(start: Any, stop: Any, num: int, name: str | None = None, axis: int = 0) -> Tensor:
-    """``num`` evenly spaced values from start to stop, both included."""
-    return _array.linspace(start, stop, num, axis=axis)
-
-
-def one_hot(indices: Any, depth: int, on_value: Any = None, off_value: Any = None, axis: int | None = None,
-            dtype: Any = None, name: str | None = None) -> Tensor:
-    """One-hot rows of ``depth``: ``on_value`` (1) at each index, ``off_value`` (0) elsewhere; an index outside
-    [0, depth) gives a row of ``off_value``. float32 unless ``dtype`` or the on/off values say otherwise."""
-    from .nn_api import one_hot as keras_one_hot
-    if dtype is None:
-        given = on_value if on_value is not None else off_value
-        dtype = "float32" if given is None else to_tensor(given).dtype
-    target = standardize_dtype(dtype)
-    hot = keras_one_hot(indices, depth, axis=-1 if axis is None else axis, dtype=bool).data
-    values = np.where(hot, 1 if on_value is None else on_value, 0 if off_value is None else off_value)
-    return Tensor(values.astype(target), dtype=target)
-
-
-# ----- shapes ------------------------------------------------------------------------------------------------
-def concat(values: Sequence[Any], axis: int, name: str | None = None) -> Tensor:
-    """Tensors joined along ``axis``."""
-    return _array.concatenate(values, axis=axis)
-
-
-def expand_dims(input: Any, axis: int, name: str | None = None) -> Tensor:  # noqa: A002
-    """A new axis of size 1 at ``axis``."""
-    return _array.expand_dims(input, axis)
-
-
-def squeeze(input: Any, axis: Any = None, name: str | None = None) -> Tensor:  # noqa: A002
-    """Axes of size 1 removed (all, or those in ``axis``)."""
-    return _array.squeeze(input, axis)
-
-
-def split(value: Any, num_or_size_splits: Any, axis: int = 0, num: int | None = None,
-          name: str | None = None) -> list[Tensor]:
-    """``value`` cut along ``axis`` into ``n`` equal parts, or into parts of the given sizes."""
-    if isinstance(num_or_size_splits, (int, np.integer)):
-        return _array.split(value, int(num_or_size_splits), axis=axis)
-    sizes = [int(s) for s in np.asarray(to_tensor(num_or_size_splits).data).ravel()]
-    return _array.split(value, list(np.cumsum(sizes)[:-1]), axis=axis)
-
-
-def tile(input: Any, multiples: Any, name: str | None = None) -> Tensor:  # noqa: A002
-    """The input repeated ``multiples[i]`` times along axis i."""
-    return _array.tile(to_tensor(input), [int(m) for m in np.asarray(to_tensor(multiples).data).ravel()])
-
-
-def gather(params: Any, indices: Any, validate_indices: Any = None, axis: int | None = None, batch_dims: int = 0,
-           name: str | None = None) -> Tensor:
-    """Slices of ``params`` at ``indices`` along ``axis`` (0 by default)."""
-    if batch_dims:
-        raise ValueError("gather: batch_dims is not supported by Lamina (use take_along_axis)")
-    return _array.take(params, indices, axis=0 if axis is None else axis)
-
-
-def clip_by_value(t: Any, clip_value_min: Any, clip_value_max: Any, name: str | None = None) -> Tensor:
-    """Values limited to [clip_value_min, clip_value_max]."""
-    return _np_api.clip(t, clip_value_min, clip_value_max)
-
-
-def sort(values: Any, axis: int = -1, direction: str = "ASCENDING", name: str | None = None) -> Tensor:
-    """Sorted along ``axis``, ascending or (``direction="DESCENDING"``) descending."""
-    ordered = _array.sort(values, axis=axis)
-    return _array.flip(ordered, axis) if _descending(direction) else ordered
-
-
-def argsort(values: Any, axis: int = -1, direction: str = "ASCENDING", stable: bool = False,
-            name: str | None = None) -> Tensor:
-    """The indices that sort ``values`` along ``axis`` (stable in both directions)."""
-    if _descending(direction):
-        data = to_tensor(values).data
-        keys = -(data if data.dtype.kind in "fi" else data.astype(np.float64))
-        return _array.argsort(keys, axis=axis)
-    return _array.argsort(values, axis=axis)
-
-
-def _descending(direction: str) -> bool:
-    if direction not in ("ASCENDING", "DESCENDING"):
-        raise ValueError(f"direction must be 'ASCENDING' or 'DESCENDING'; received {direction!r}")
-    return direction == "DESCENDING"
-
-
-def norm(tensor: Any, ord: Any = "euclidean", axis: Any = None, keepdims: bool | None = None,  # noqa: A002
-         name: str | None = None) -> Tensor:
-    """The Euclidean norm by default (of all elements when ``axis`` is None), else ``ord`` as NumPy's."""
-    from .nn_api import norm as keras_norm
-    return keras_norm(tensor, ord=None if ord in ("euclidean", 2) else ord, axis=axis, keepdims=bool(keepdims))
-
-
-def where(condition: Any, x: Any = None, y: Any = None, name: str | None = None) -> Tensor:
-    """x where ``condition`` holds, else y; with only ``condition``, the (n, ndim) int64 coordinates of its
-    true elements."""
-    if x is None and y is None:
-        coordinates = np.argwhere(to_tensor(condition).data).astype(np.int64)
-        return Tensor(coordinates, dtype=np.int64)
-    return _np_api.where(condition, x, y)
-
-
-# ----- running -----------------------------------------------------------------------------------------------
-def function(func: Callable | None = None, **options: Any) -> Any:
-    """Returns ``func`` unchanged (as a decorator with or without options: ``@tf.function``,
-    ``@tf.function(jit_compile=True)``): Lamina always runs eagerly, so there is nothing to trace or compile."""
-    if func is None:
-        return lambda inner: inner
-    return func
-
-
-def executing_eagerly() -> bool:
-    """Always True: Lamina has no graph mode."""
-    return True
-
-
-def print(*inputs: Any, output_stream: Any = None, sep: str = " ", end: str = "\n", **options: Any) -> None:  # noqa: A001
-    """Print tensors' values (TensorFlow's ``tf.print`` writes to stderr by default)."""
-    stream = output_stream if output_stream is not None and hasattr(output_stream, "write") else sys.stderr
-    text = sep.join(np.array2string(i.data) if isinstance(i, Tensor) else str(i) for i in inputs)
-    stream.write(text + end)
-
-
-class PhysicalDevice(NamedTuple):
-    """A device as ``tf.config.list_physical_devices`` describes it."""
-    name: str
-    device_type: str
-
-
-_CPU = PhysicalDevice("/physical_device:CPU:0", "CPU")
-
-
-def _list_devices(device_type: str | None = None) -> list[PhysicalDevice]:
-    return [_CPU] if device_type in (None, "CPU") else []
-
-
-def _no_op(*args: Any, **kwargs: Any) -> None:
-    """Accepted for compatibility; Lamina has one device (the CPU) and nothing to configure."""
-
-
-config = SimpleNamespace(
-    list_physical_devices=_list_devices, list_logical_devices=_list_devices, get_visible_devices=_list_devices,
-    set_visible_devices=_no_op, run_functions_eagerly=_no_op, functions_run_eagerly=lambda: True,
-    experimental=SimpleNamespace(list_physical_devices=_list_devices, set_memory_growth=_no_op,
-                                 get_memory_growth=lambda device: False, set_visible_devices=_no_op),
-    threading=SimpleNamespace(set_intra_op_parallelism_threads=_no_op, set_inter_op_parallelism_threads=_no_op),
+from typing import Any
+
+_CORE_NAMES = (
+    "constant", "convert_to_tensor", "Variable", "identity", "shape", "size", "rank", "zeros", "ones",
+    "zeros_like", "ones_like", "fill", "range", "linspace", "one_hot", "concat", "expand_dims", "squeeze", "split",
+    "tile", "gather", "clip_by_value", "sort", "argsort", "norm", "function", "executing_eagerly",
+    "print", "config", "test", "newaxis",
 )
-test = SimpleNamespace(is_gpu_available=lambda *args, **kwargs: False, gpu_device_name=lambda: "",
-                       is_built_with_cuda=lambda: False)
-newaxis = None
-
-
-def _version() -> SimpleNamespace:
-    from . import __version__
-    return SimpleNamespace(VERSION=__version__, GIT_VERSION="unknown", COMPILER_VERSION="unknown")
-
-
-# ----- the lookup that lamina.__getattr__ makes --------------------------------------------------------------
-_SUBMODULES = {"nn": "tf_nn", "math": "tf_math", "random": "random", "dtypes": "dtypes"}
-_FROM_MODULES: dict[str, tuple[str, str]] = {  # tf name -> (lamina module, name there)
-    **{name: ("tf_math", name) for name in (
-        "reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "reduce_std", "reduce_variance",
-        "reduce_logsumexp", "reduce_any", "reduce_all", "argmax", "argmin", "add_n", "square", "pow", "sign",
-        "equal", "not_equal", "greater", "greater_equal", "less", "less_equal", "logical_and", "logical_or",
-        "logical_not", "cumsum", "round", "floor", "ceil", "truediv", "floordiv", "rsqrt", "reciprocal")},
+_DTYPES = {name: name for name in ("float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
+                                   "uint16", "uint32", "uint64", "bool")}
+_DTYPES.update(half="float16", double="float64")
+_MATH_NAMES = (
+    "reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "reduce_std", "reduce_variance",
+    "reduce_logsumexp", "reduce_any", "reduce_all", "argmax", "argmin", "add_n", "square", "pow", "sign",
+    "equal", "not_equal", "greater", "greater_equal", "less", "less_equal", "logical_and", "logical_or",
+    "logical_not", "cumsum", "round", "floor", "ceil", "truediv", "floordiv", "rsqrt", "reciprocal",
+)
+_WHERE: dict[str, tuple[str, str]] = {  # tf name -> (lamina module, name there)
+    **{name: ("tf_core", name) for name in _CORE_NAMES},
+    **{name: ("tf_math", name) for name in _MATH_NAMES},
     "stop_gradient": ("array_primitives", "stop_gradient"),
     "cast": ("array_primitives", "cast"),
     "broadcast_to": ("array_primitives", "broadcast_to"),
 }
+_SUBMODULES = {"nn": "tf_nn", "math": "tf_math", "random": "random", "dtypes": "dtypes"}
 
 # TensorFlow names that Lamina does not implement: reaching one says so, naming the name.
 UNIMPLEMENTED = frozenset({
@@ -313,26 +68,16 @@ def not_implemented(where: str, name: str) -> AttributeError:
                           f"see lamina.tf_compat)")
 
 
-_SIMPLE = {
-    "constant": constant, "convert_to_tensor": convert_to_tensor, "Variable": Variable, "identity": identity,
-    "shape": shape, "size": size, "rank": rank, "zeros": zeros, "ones": ones, "zeros_like": zeros_like,
-    "ones_like": ones_like, "fill": fill, "range": range, "linspace": linspace, "one_hot": one_hot,
-    "concat": concat, "expand_dims": expand_dims, "squeeze": squeeze, "split": split, "tile": tile,
-    "gather": gather, "clip_by_value": clip_by_value, "sort": sort, "argsort": argsort, "norm": norm,
-    "where": where, "function": function, "executing_eagerly": executing_eagerly, "print": print,
-    "config": config, "test": test, "newaxis": newaxis, **_DTYPES,
-}
-
-
 def lookup(name: str) -> Any:
     """The TensorFlow-named object for ``name``; AttributeError when Lamina has none (with the reason)."""
-    if name in _SIMPLE:
-        return _SIMPLE[name]
+    if name in _DTYPES:  # tf.float32 is NumPy's dtype: `x.dtype == tf.float32` and `dtype=tf.float32` work
+        import numpy as np
+        return np.dtype(_DTYPES[name])
     if name == "version":
-        return _version()
+        return importlib.import_module(".tf_core", __package__).version()
     if name in _SUBMODULES:
         return importlib.import_module(f".{_SUBMODULES[name]}", __package__)
-    source = _FROM_MODULES.get(name)
+    source = _WHERE.get(name)
     if source is not None:
         return getattr(importlib.import_module(f".{source[0]}", __package__), source[1])
     if name in UNIMPLEMENTED:

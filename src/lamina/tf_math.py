@@ -185,3 +185,10 @@ def l2_normalize(x: Any, axis: Any = None, epsilon: float = 1e-12, name: str | N
     from .tf_nn import l2_normalize as normalize
     return normalize(x, axis=axis, epsilon=epsilon)
 
+
+def __getattr__(name: str) -> Any:
+    """Any other name here is one of TensorFlow's that Lamina does not implement: say so."""
+    if name.startswith("_"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from .tf_compat import not_implemented
+    raise not_implemented("tf.math", name)

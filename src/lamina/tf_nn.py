@@ -23,7 +23,8 @@ from .tensor import Tensor
 __all__ = ["relu", "relu6", "sigmoid", "tanh", "softmax", "log_softmax", "gelu", "elu", "selu", "silu", "swish",
            "softplus", "softsign", "leaky_relu", "log_sigmoid", "dropout", "sigmoid_cross_entropy_with_logits",
            "softmax_cross_entropy_with_logits", "sparse_softmax_cross_entropy_with_logits", "l2_loss",
-           "l2_normalize", "moments", "bias_add", "compute_average_loss", "scale_regularization_loss"]
+           "l2_normalize", "moments", "bias_add", "compute_average_loss", "scale_regularization_loss", "top_k",
+           "in_top_k"]
 
 relu = _nn.relu
 relu6 = _nn.relu6
@@ -34,6 +35,18 @@ selu = _nn.selu
 softplus = _nn.softplus
 softsign = _nn.softsign
 log_sigmoid = _nn.log_sigmoid
+
+
+def top_k(input: Any, k: int = 1, sorted: bool = True, name: str | None = None) -> Any:  # noqa: A002
+    """``tf.math.top_k``: the k largest entries along the last axis and their indices."""
+    from .tf_math import top_k as math_top_k
+    return math_top_k(input, k=k, sorted=sorted)
+
+
+def in_top_k(targets: Any, predictions: Any, k: int, name: str | None = None) -> Tensor:
+    """``tf.math.in_top_k``: whether each target class is among its row's k largest predictions."""
+    from .tf_math import in_top_k as math_in_top_k
+    return math_in_top_k(targets, predictions, k)
 
 
 def softmax(logits: Any, axis: int | None = None, name: str | None = None) -> Tensor:
@@ -130,3 +143,11 @@ def compute_average_loss(per_example_loss: Any, sample_weight: Any = None,
 def scale_regularization_loss(regularization_loss: Any) -> Tensor:
     """The summed regularization loss, divided by the number of replicas (one here)."""
     return _ops.sum(as_float(to_tensor(regularization_loss)))
+
+
+def __getattr__(name: str) -> Any:
+    """Any other name here is one of TensorFlow's that Lamina does not implement: say so."""
+    if name.startswith("_"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from .tf_compat import not_implemented
+    raise not_implemented("tf.nn", name)
