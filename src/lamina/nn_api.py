@@ -70,65 +70,22 @@ def log_softmax(x: Any, axis: int | Sequence[int] = -1) -> Tensor:
     return _ops.subtract(x, _logsumexp(x, axis=tuple(axis), keepdims=True))
 
 
-def relu6(x: Any) -> Tensor:
-    """min(max(x, 0), 6)."""
-    return _smooth.relu6(x)
-
-
-def elu(x: Any, alpha: float = 1.0) -> Tensor:
-    """x for x > 0, alpha (e^x - 1) otherwise."""
-    return _smooth.elu(x, alpha=alpha)
-
-
-def selu(x: Any) -> Tensor:
-    """Scaled ELU with the self-normalizing constants."""
-    return _smooth.selu(x)
+# The same functions as keras.activations (lamina.smooth_activations), except gelu's default.
+relu6 = _smooth.relu6
+elu = _smooth.elu
+selu = _smooth.selu
+silu = swish = _smooth.silu
+softplus = _smooth.softplus
+softsign = _smooth.softsign
+hard_sigmoid = _smooth.hard_sigmoid
+hard_silu = hard_swish = _smooth.hard_silu
+hard_tanh = _smooth.hard_tanh
+log_sigmoid = _smooth.log_sigmoid
 
 
 def gelu(x: Any, approximate: bool = True) -> Tensor:
     """x Phi(x); ``approximate=True`` (this function's default, as ``keras.ops.gelu``) uses the tanh form."""
     return _smooth.gelu(x, approximate=approximate)
-
-
-def silu(x: Any) -> Tensor:
-    """x sigmoid(x)."""
-    return _smooth.silu(x)
-
-
-swish = silu
-
-
-def softplus(x: Any) -> Tensor:
-    """log(1 + e^x)."""
-    return _smooth.softplus(x)
-
-
-def softsign(x: Any) -> Tensor:
-    """x / (1 + |x|)."""
-    return _smooth.softsign(x)
-
-
-def hard_sigmoid(x: Any) -> Tensor:
-    """relu6(x + 3) / 6."""
-    return _smooth.hard_sigmoid(x)
-
-
-def hard_silu(x: Any) -> Tensor:
-    """x hard_sigmoid(x)."""
-    return _smooth.hard_silu(x)
-
-
-hard_swish = hard_silu
-
-
-def hard_tanh(x: Any) -> Tensor:
-    """clip(x, -1, 1)."""
-    return _smooth.hard_tanh(x)
-
-
-def log_sigmoid(x: Any) -> Tensor:
-    """log(sigmoid(x)), stable."""
-    return _smooth.log_sigmoid(x)
 
 
 def leaky_relu(x: Any, negative_slope: float = 0.2) -> Tensor:

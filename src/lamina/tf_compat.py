@@ -20,7 +20,7 @@ import importlib
 from typing import Any
 
 _CORE_NAMES = (
-    "constant", "convert_to_tensor", "Variable", "identity", "shape", "size", "rank", "zeros", "ones",
+    "constant", "convert_to_tensor", "identity", "shape", "size", "rank", "zeros", "ones",
     "zeros_like", "ones_like", "fill", "range", "linspace", "one_hot", "concat", "expand_dims", "squeeze", "split",
     "tile", "gather", "clip_by_value", "sort", "argsort", "norm", "function", "executing_eagerly",
     "print", "config", "test", "newaxis",
@@ -37,6 +37,7 @@ _MATH_NAMES = (
 _WHERE: dict[str, tuple[str, str]] = {  # tf name -> (lamina module, name there)
     **{name: ("tf_core", name) for name in _CORE_NAMES},
     **{name: ("tf_math", name) for name in _MATH_NAMES},
+    "Variable": ("variables", "Variable"),  # the class itself: isinstance(v, tf.Variable) works
     "stop_gradient": ("array_primitives", "stop_gradient"),
     "cast": ("array_primitives", "cast"),
     "broadcast_to": ("array_primitives", "broadcast_to"),

@@ -1,11 +1,11 @@
-"""TensorFlow's top-level functions under ``import lamina as tf`` (found through lamina.tf_compat's lookup).
+"""The functions behind TensorFlow's top-level names under ``import lamina as tf`` (lamina.tf_compat finds them).
 
-What is here: ``tf.constant``, ``tf.Variable``,
-``tf.convert_to_tensor``, the ``reduce_*`` family, shape and creation functions (``tf.range``, ``tf.concat``,
-``tf.one_hot``, ...), ``tf.nn`` / ``tf.math`` / ``tf.random``, ``tf.version``, ``tf.config`` (one CPU, no GPU)
-and ``tf.function``, which returns the function unchanged: Lamina runs eagerly, so a decorated train step runs
-as plain Python (``jit_compile=`` and the other options are accepted and have no effect).
-
+``tf.constant``, ``tf.convert_to_tensor``, ``tf.identity``, ``tf.shape`` / ``size`` / ``rank``, creation
+(``tf.zeros``, ``tf.range``, ``tf.linspace``, ``tf.one_hot``, ``tf.fill``), shapes (``tf.concat``,
+``tf.expand_dims``, ``tf.squeeze``, ``tf.split``, ``tf.tile``, ``tf.gather``), ``tf.clip_by_value``,
+``tf.sort`` / ``argsort``, ``tf.norm``, ``tf.print``, ``tf.version``, ``tf.config`` (one CPU, no GPU) and
+``tf.function``, which returns the function unchanged: Lamina runs eagerly, so a decorated train step runs as
+plain Python (``jit_compile=`` and the other options are accepted and have no effect).
 """
 
 from __future__ import annotations
@@ -40,20 +40,6 @@ def convert_to_tensor(value: Any, dtype: Any = None, dtype_hint: Any = None, nam
     if dtype is None and dtype_hint is not None and not isinstance(value, Tensor):
         dtype = dtype_hint
     return to_tensor(value, dtype)
-
-
-def Variable(initial_value: Any = None, trainable: bool = True, name: str | None = None, dtype: Any = None,  # noqa: N802
-             shape: Sequence[int] | None = None, **options: Any) -> Any:
-    """A ``lamina.variables.Variable`` (TensorFlow's argument names; graph-mode options are ignored)."""
-    from .variables import Variable as LaminaVariable
-    ignored = {"validate_shape", "caching_device", "variable_def", "import_scope", "constraint",
-               "synchronization", "aggregation", "experimental_enable_variable_lifting"}
-    unknown = set(options) - ignored
-    if unknown:
-        raise TypeError(f"Variable: unexpected keyword argument(s) {sorted(unknown)}")
-    if initial_value is None:
-        raise ValueError("Variable: initial_value is required")
-    return LaminaVariable(initial_value, dtype=dtype, trainable=trainable, name=name)
 
 
 def identity(input: Any, name: str | None = None) -> Tensor:  # noqa: A002 - TensorFlow's name
@@ -104,7 +90,8 @@ def fill(dims: Any, value: Any, name: str | None = None) -> Tensor:
     return _array.full(dims, value)
 
 
-def range(start: Any, limit: Any = None, delta: Any = 1, dtype: Any = None, name: str | None = None) -> Tensor:  # noqa: A001
+def range(start: Any, limit: Any = None, delta: Any = 1, dtype: Any = None,  # noqa: A001 - TensorFlow's name
+          name: str | None = None) -> Tensor:
     """[start, start + delta, ...) up to ``limit`` (``range(n)`` counts from 0): int32 for integers, float32
     when a bound is a float."""
     return _array.arange(start, limit, delta, dtype=dtype)
@@ -215,7 +202,8 @@ def executing_eagerly() -> bool:
     return True
 
 
-def print(*inputs: Any, output_stream: Any = None, sep: str = " ", end: str = "\n", **options: Any) -> None:  # noqa: A001
+def print(*inputs: Any, output_stream: Any = None, sep: str = " ", end: str = "\n",  # noqa: A001 - TF's name
+          **options: Any) -> None:
     """Print tensors' values (TensorFlow's ``tf.print`` writes to stderr by default)."""
     stream = output_stream if output_stream is not None and hasattr(output_stream, "write") else sys.stderr
     text = sep.join(np.array2string(i.data) if isinstance(i, Tensor) else str(i) for i in inputs)
