@@ -84,3 +84,21 @@ def test_a_gelu_network_trains():
     history = model.fit(x, y, epochs=40, batch_size=16, verbose=0)
     losses = history.history["loss"]
     assert losses[-1] < 0.5 * losses[0]
+
+
+@pytest.mark.parametrize("dtype, bound", [(np.float64, 1e-15), (np.float32, 8)])
+def test_erf_accuracy_against_math_erf(dtype, bound):
+    """float64: within 1e-15 relative of math.erf; float32 (the fitted rational form): within 8 float32 ulps."""
+    from lamina.special import erf_array
+    x = np.concatenate([np.linspace(-7, 7, 20001), np.logspace(-9, 0.9, 500), -np.logspace(-9, 0.9, 500)])
+    x = x.astype(dtype)
+    got = erf_array(x)
+    assert got.dtype == dtype
+    expected = np.array([math.erf(v) for v in x.astype(np.float64)])
+    error = np.abs(got.astype(np.float64) - expected)
+    if dtype == np.float64:
+        assert np.max(error / np.maximum(np.abs(expected), 1e-300)) < bound
+    else:
+        assert np.max(error / np.spacing(np.abs(expected).astype(dtype)).astype(np.float64)) < bound
+    assert np.isnan(erf_array(np.array([np.nan], dtype=dtype))[0])
+    np.testing.assert_array_equal(erf_array(np.array([-np.inf, np.inf], dtype=dtype)), [-1.0, 1.0])

@@ -48,9 +48,10 @@ def _floating(x: Any) -> Tensor:
 
 
 def _sigmoid_array(z: np.ndarray) -> np.ndarray:
-    # sigma(z) through e^-|z|: no overflow, and full relative precision in both tails.
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1, e) / (1 + e)
+    # sigma(z) = 1 / (1 + e^-z): accurate in both tails; for very negative z, e^-z overflows to inf and
+    # sigma correctly becomes 0. (No np.where on the sign: a data-dependent select costs more than the math.)
+    with np.errstate(over="ignore"):
+        return 1 / (1 + np.exp(-z))
 
 
 def _softplus_array(z: np.ndarray) -> np.ndarray:
@@ -65,30 +66,32 @@ def relu6(x: Any) -> Tensor:
     return Tensor._from_op(out, (x,), lambda g: (g * ((x.data > 0) & (x.data < 6)),))
 
 
+def _elu_parts(v: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    """elu(v) and its derivative, without a data-dependent select:
+        elu = alpha (e^min(v,0) - 1) + max(v, 0),   elu' = alpha e^min(v,0) + (1 - alpha) [v > 0]
+    (for v > 0 the first terms give 0 and alpha, for v <= 0 the second ones vanish)."""
+    negative_part = np.minimum(v, 0)
+    out = alpha * np.expm1(negative_part) + np.maximum(v, 0)
+    slope = alpha * np.exp(negative_part)
+    if alpha != 1:
+        slope += (1 - alpha) * (v > 0)
+    return out.astype(v.dtype, copy=False), slope.astype(v.dtype, copy=False)
+
+
 def elu(x: Any, alpha: float = 1.0) -> Tensor:
-    """x for x > 0, alpha (e^x - 1) otherwise. Derivative 1, or alpha e^x = out + alpha."""
+    """x for x > 0, alpha (e^x - 1) otherwise. Derivative 1, or alpha e^x."""
     x = _floating(x)
-    positive = x.data > 0
-    out = np.where(positive, x.data, alpha * np.expm1(np.minimum(x.data, 0))).astype(x.dtype, copy=False)
-
-    def vjp(g):
-        return (g * np.where(positive, 1, out + alpha).astype(g.dtype, copy=False),)
-
-    return Tensor._from_op(out, (x,), vjp)
+    out, slope = _elu_parts(x.data, alpha)
+    return Tensor._from_op(out, (x,), lambda g: (g * slope,))
 
 
 def selu(x: Any) -> Tensor:
     """scale * elu(x, alpha) with Klambauer et al.'s self-normalizing constants. Derivative scale * elu'."""
     x = _floating(x)
-    positive = x.data > 0
-    negative_part = (SELU_SCALE * SELU_ALPHA) * np.expm1(np.minimum(x.data, 0))
-    out = np.where(positive, SELU_SCALE * x.data, negative_part).astype(x.dtype, copy=False)
-
-    def vjp(g):
-        slope = np.where(positive, SELU_SCALE, out + SELU_SCALE * SELU_ALPHA).astype(g.dtype, copy=False)
-        return (g * slope,)
-
-    return Tensor._from_op(out, (x,), vjp)
+    out, slope = _elu_parts(x.data, SELU_ALPHA)
+    out *= SELU_SCALE
+    slope *= SELU_SCALE
+    return Tensor._from_op(out, (x,), lambda g: (g * slope,))
 
 
 def gelu(x: Any, approximate: bool = False) -> Tensor:
