@@ -73,7 +73,10 @@ def _erf_single(v: np.ndarray) -> np.ndarray:
     out = _horner(_P[::-1], t)
     out /= _horner(_Q[::-1], t)
     out *= x
-    return np.clip(out, -1, 1, out=out)
+    np.clip(out, -1, 1, out=out)
+    # Beyond the fitted range erf is +-1 to float32 precision (the fit itself ends one ulp short of it).
+    np.copyto(out, np.sign(v), where=np.abs(v) >= _RATIONAL_LIMIT)
+    return out
 
 
 def erf_array(x: Any) -> np.ndarray:
