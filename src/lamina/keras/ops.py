@@ -15,4 +15,5 @@ from ..array_api import __all__ as _array_names
 from ..nn_api import __all__ as _nn_names
 from ..numpy_api import __all__ as _numpy_names
 
-__all__ = [*_numpy_names, *_array_names, *_nn_names, "nn", "numpy"]
+# (``nn`` and ``numpy`` stay out of __all__: `from keras.ops import *` must not shadow the numpy module.)
+__all__ = [*_numpy_names, *_array_names, *_nn_names]
