@@ -41,7 +41,13 @@ def __getattr__(name: str) -> Any:
         value = getattr(importlib.import_module(f".{_LAZY_ATTRIBUTES[name]}", __name__), name)
         globals()[name] = value
         return value
-    raise AttributeError(f"module 'lamina' has no attribute {name!r}")
+    # `import lamina as tf`: TensorFlow's names (tf.constant, tf.nn, tf.reduce_sum, ...), or an error saying
+    # that a TensorFlow name is not implemented. While tf_compat itself is loading, its imports probe this
+    # package for submodules not loaded yet; those must get a plain AttributeError (then Python imports them).
+    lookup = None if name.startswith("_") else getattr(importlib.import_module(".tf_compat", __name__), "lookup", None)
+    if lookup is None:
+        raise AttributeError(f"module 'lamina' has no attribute {name!r}")
+    return lookup(name)
 
 
 def __dir__() -> list[str]:

@@ -14,10 +14,15 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from .functional import leaky_relu, linear, log_softmax, relu, sigmoid, softmax, step, tanh
+from .smooth_activations import (
+    elu, exponential, gelu, hard_sigmoid, hard_silu, hard_swish, hard_tanh, log_sigmoid, mish, relu6, selu, silu,
+    softplus, softsign, swish,
+)
 from .tensor import Tensor
 
 __all__ = ["get", "serialize", "sigmoid", "tanh", "relu", "leaky_relu", "softmax", "log_softmax", "linear",
-           "step", "attach_logits", "logits_of"]
+           "step", "attach_logits", "logits_of", "relu6", "elu", "selu", "gelu", "silu", "swish", "softplus",
+           "softsign", "hard_sigmoid", "hard_silu", "hard_swish", "hard_tanh", "log_sigmoid", "mish", "exponential"]
 
 Activation = Callable[..., Tensor]
 
@@ -30,6 +35,23 @@ _BY_NAME: dict[str, Activation] = {
     "softmax": softmax,
     "log_softmax": log_softmax,
     "step": step,
+    # Keras 3's other activations (lamina.smooth_activations). An alias follows the name it serializes to:
+    # Keras writes 'silu' for swish and 'hard_silu' for hard_swish.
+    "relu6": relu6,
+    "elu": elu,
+    "selu": selu,
+    "gelu": gelu,               # the exact (erf) form, as Keras's string 'gelu'
+    "silu": silu,
+    "swish": swish,
+    "softplus": softplus,
+    "softsign": softsign,
+    "hard_sigmoid": hard_sigmoid,
+    "hard_silu": hard_silu,
+    "hard_swish": hard_swish,
+    "hard_tanh": hard_tanh,
+    "log_sigmoid": log_sigmoid,
+    "mish": mish,
+    "exponential": exponential,
 }
 
 def get(identifier: str | Activation | None) -> Activation:

@@ -8,6 +8,9 @@ library's seed sequence, which ``set_random_seed`` resets, so that two runs of t
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 import numpy as np
 
 _root = np.random.SeedSequence()
@@ -33,3 +36,13 @@ def make_rng(seed: int | None = None) -> np.random.Generator:
     if seed is not None:
         return np.random.default_rng(seed)
     return np.random.default_rng(_root.spawn(1)[0])
+
+
+# ``import lamina as tf``: this module is ``tf.random``; TensorFlow's names load on first use (lamina.tf_random).
+_TF_NAMES = ("set_seed", "normal", "uniform", "truncated_normal", "shuffle", "categorical")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _TF_NAMES:
+        return getattr(importlib.import_module(".tf_random", __package__), name)
+    raise AttributeError(f"module 'lamina.random' has no attribute {name!r}")

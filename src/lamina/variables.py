@@ -49,14 +49,14 @@ class Variable(Tensor):
             value = initializers.get(initializer)(tuple(int(d) for d in shape), dtype=dtype)
         else:
             value = initializer.data if isinstance(initializer, Tensor) else initializer
-        array = np.array(value, dtype=dtype, copy=True) if dtype is not None else np.array(value, copy=True)
+        array = np.array(value, dtype=dtype, copy=True, order="C")  # C order: the flat buffers view it
         if array.dtype == np.float64 and dtype is None:
             array = array.astype(np.float32)
         if shape is not None and array.shape != tuple(int(d) for d in shape):
             raise ValueError(f"Variable {name or ''}: the initial value has shape {array.shape}, but shape="
                              f"{tuple(shape)} was given")
         self._trainable = bool(trainable)
-        super().__init__(np.asarray(array, order="C"), requires_grad=self._trainable and array.dtype.kind == "f",
+        super().__init__(array, requires_grad=self._trainable and array.dtype.kind == "f",
                          dtype=array.dtype, name=name)
         self.path = name
 

@@ -15,10 +15,11 @@ from ..models.model import Model
 from ..models.sequential import Sequential
 from ..variables import Variable
 
-_LAZY_SUBMODULES = ("callbacks", "optimizers", "utils", "saving")
+_LAZY_SUBMODULES = ("callbacks", "optimizers", "utils", "saving", "ops", "random", "config")
+_LAZY_ATTRIBUTES: dict[str, str] = {}
 
-__all__ = ["Model", "Sequential", "Input", "Variable", "activations", "backend", "initializers", "layers", "losses", "metrics", "models",
-           "regularizers", *_LAZY_SUBMODULES]
+__all__ = ["Model", "Sequential", "Input", "Variable", "activations", "backend", "initializers", "layers", "losses",
+           "metrics", "models", "regularizers", *_LAZY_SUBMODULES]
 
 
 def __getattr__(name: str) -> Any:
@@ -26,8 +27,12 @@ def __getattr__(name: str) -> Any:
         module = importlib.import_module(f".{name}", __name__)
         globals()[name] = module
         return module
+    if name in _LAZY_ATTRIBUTES:
+        value = getattr(importlib.import_module(_LAZY_ATTRIBUTES[name], __name__), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'lamina.keras' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY_SUBMODULES))
+    return sorted(set(globals()) | set(_LAZY_SUBMODULES) | set(_LAZY_ATTRIBUTES))

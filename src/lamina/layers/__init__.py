@@ -24,7 +24,11 @@ def _import_layer_modules() -> dict[str, Any]:
         if module_info.name in _INTERNAL_MODULES or module_info.name.startswith("_"):
             continue
         module = importlib.import_module(f".{module_info.name}", __name__)
-        for name in getattr(module, "__all__", ()):
+        names = getattr(module, "__all__", None)
+        if names is None:  # no list: every public layer class the module defines
+            names = [name for name, value in vars(module).items() if not name.startswith("_")
+                     and isinstance(value, type) and issubclass(value, Layer) and value.__module__ == module.__name__]
+        for name in names:
             exported[name] = getattr(module, name)
     return exported
 

@@ -74,6 +74,19 @@ def check_lengths(name_arrays: list[tuple[str, np.ndarray | None]]) -> int:
     return n
 
 
+def match_input_rank(x: np.ndarray, input_shape: tuple[int | None, ...] | None) -> np.ndarray:
+    """Keras's rank adjustment of model inputs: x one axis short of a model input whose last axis is 1 gains
+    that axis (1-D x of n samples for an input of shape (None, 1) becomes (n, 1)); x with one axis too many,
+    of size 1 at the end, loses it. Any other mismatch is left for the first layer's shape check to report."""
+    if input_shape is None:
+        return x
+    if x.ndim == len(input_shape) - 1 and input_shape[-1] == 1:
+        return x[..., None]
+    if x.ndim == len(input_shape) + 1 and x.shape[-1] == 1:
+        return x[..., 0]
+    return x
+
+
 def is_structure(value: Any) -> bool:
     """Several arrays (a model's several inputs or outputs): a dict, or a list / tuple of arrays."""
     if isinstance(value, dict):
@@ -109,12 +122,15 @@ def num_samples(x: Any) -> int:
     return len(nest.flatten(x)[0])
 
 
-def prepare(x: Any, y: Any = None, sample_weight: Any = None, *, need_y: bool = True,
-            prefix: str = "") -> tuple[Any, Any, np.ndarray | None]:
+def prepare(x: Any, y: Any = None, sample_weight: Any = None, *, need_y: bool = True, prefix: str = "",
+            input_shape: Any = None) -> tuple[Any, Any, np.ndarray | None]:
     """Convert and check ``x``, ``y`` (arrays, or lists / dicts of arrays for models with several inputs or
-    outputs) and ``sample_weight``: the same length, non-empty, finite."""
+    outputs) and ``sample_weight``: the same length, non-empty, finite. A single ``x`` is fitted to the model's
+    ``input_shape`` (when known) by ``match_input_rank``."""
     x_name, y_name, w_name = f"{prefix}x", f"{prefix}y", f"{prefix}sample_weight"
     xa = _convert(x, x_name, features=True)
+    if isinstance(xa, np.ndarray) and isinstance(input_shape, tuple):
+        xa = match_input_rank(xa, input_shape)
     if y is None and need_y:
         raise ValueError(f"{y_name} is None; fit and evaluate need targets (labels) for every sample in "
                          f"{x_name}")

@@ -28,7 +28,7 @@ from .keras_config import _accepted, _keras_object, _registered
 # function: 'leaky_relu' has slope 0.2 in both; 'swish' is written as Keras writes it, 'silu').
 KERAS_ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh", "softmax", "leaky_relu", "log_softmax", "elu", "selu",
                      "gelu", "silu", "swish", "softplus", "softsign", "hard_sigmoid", "exponential", "mish",
-                     "relu6", "hard_silu")
+                     "relu6", "hard_silu", "log_sigmoid", "hard_tanh")
 
 # Options Keras writes on every layer, harmless at these values.
 _COMMON_OFF: dict[str, tuple[Any, ...]] = {"activity_regularizer": (None,), "lora_rank": (None,),

@@ -386,13 +386,14 @@ class TrainingMixin:
         if int(epochs) != epochs or int(initial_epoch) != initial_epoch or initial_epoch < 0:
             raise ValueError(f"epochs and initial_epoch must be integers >= 0; received epochs={epochs!r}, "
                              f"initial_epoch={initial_epoch!r}")
-        x, y, sample_weight = da.prepare(x, y, sample_weight)
+        x, y, sample_weight = da.prepare(x, y, sample_weight, input_shape=self.input_shape)
         if class_weight is not None:
             class_weights = da.class_weight_to_sample_weight(y, class_weight)
             sample_weight = class_weights if sample_weight is None else sample_weight * class_weights
         validation = None
         if validation_data is not None:
-            validation = da.prepare(*da.unpack_validation_data(validation_data), prefix="validation_data ")
+            validation = da.prepare(*da.unpack_validation_data(validation_data), prefix="validation_data ",
+                                    input_shape=self.input_shape)
         elif split > 0:
             (x, y, sample_weight), validation = da.split_validation((x, y, sample_weight), split)
         n = da.num_samples(x)
@@ -467,7 +468,7 @@ class TrainingMixin:
         self._require_compiled("evaluate")
         verbose = _check_verbose(verbose)
         batch_size = da.check_batch_size(batch_size)
-        x, y, sample_weight = da.prepare(x, y, sample_weight)
+        x, y, sample_weight = da.prepare(x, y, sample_weight, input_shape=self.input_shape)
         steps = da.num_steps(da.num_samples(x), batch_size)
         callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
                                      steps=steps)
@@ -494,7 +495,7 @@ class TrainingMixin:
 
         verbose = _check_verbose(verbose)
         batch_size = da.check_batch_size(batch_size)
-        x, _, _ = da.prepare(x, need_y=False)
+        x, _, _ = da.prepare(x, need_y=False, input_shape=self.input_shape)
         n = da.num_samples(x)
         steps = da.num_steps(n, batch_size)
         callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
@@ -525,7 +526,7 @@ class TrainingMixin:
             >>> loss = model.train_on_batch(x_batch, y_batch)
         """
         self._require_compiled("train_on_batch")
-        x, y, sample_weight = da.prepare(x, y, sample_weight)
+        x, y, sample_weight = da.prepare(x, y, sample_weight, input_shape=self.input_shape)
         if class_weight is not None:
             class_weights = da.class_weight_to_sample_weight(y, class_weight)
             sample_weight = class_weights if sample_weight is None else sample_weight * class_weights
@@ -540,7 +541,7 @@ class TrainingMixin:
                       return_dict: bool = False) -> Any:
         """Loss and metrics on this batch in inference mode (``reset_metrics`` as in ``train_on_batch``)."""
         self._require_compiled("test_on_batch")
-        x, y, sample_weight = da.prepare(x, y, sample_weight)
+        x, y, sample_weight = da.prepare(x, y, sample_weight, input_shape=self.input_shape)
         if reset_metrics:
             self.reset_metrics()
         logs = self._run_test_step(x, y, sample_weight)
@@ -549,7 +550,7 @@ class TrainingMixin:
 
     def predict_on_batch(self, x: Any) -> np.ndarray:
         """The outputs for one batch, in inference mode, without progress or callbacks."""
-        x, _, _ = da.prepare(x, need_y=False)
+        x, _, _ = da.prepare(x, need_y=False, input_shape=self.input_shape)
         with no_grad():
             return nest.map_structure(_values, self(x, training=False))
 
