@@ -12,6 +12,7 @@ them is unknown in the output too.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, Callable
 
 import numpy as np
@@ -20,15 +21,36 @@ from .. import ops
 from ..tensor import Tensor, no_grad
 from ..utils import nest
 from .base import Layer, _symbolic_outputs
-from .symbolic import KerasTensor, Node
+from .symbolic import KerasTensor, Node, is_symbolic
 
-# name -> (Keras's class name, the eager function)
-_OPS: dict[str, tuple[str, Callable[..., Any]]] = {}
+# name -> (Keras's class name, the eager function, Keras's module of that class)
+_OPS: dict[str, tuple[str, Callable[..., Any], str]] = {}
 
 
-def register_tensor_op(name: str, keras_class_name: str, function: Callable[..., Any]) -> None:
+def register_tensor_op(name: str, keras_class_name: str, function: Callable[..., Any],
+                       keras_module: str = "keras.src.ops.numpy") -> None:
     """Make ``function`` (eager, on Tensors) recordable on symbolic tensors as the op ``name``."""
-    _OPS[name] = (keras_class_name, function)
+    _OPS[name] = (keras_class_name, function, keras_module)
+
+
+def accepting_symbolic(name: str, function: Callable[..., Any], keras_module: str) -> Callable[..., Any]:
+    """``function`` that records a graph node when any argument is symbolic (``keras.ops.relu(inputs)`` inside a
+    functional model) and runs eagerly otherwise; registered as the op ``name``."""
+    from .keras_op_classes import KERAS_OP_CLASSES  # measured on Keras 3 by tools/keras_op_classes.py
+    keras_module, keras_class_name, _ = KERAS_OP_CLASSES.get(
+        name, (keras_module, "".join(part.capitalize() for part in name.split("_")), ()))
+    register_tensor_op(name, keras_class_name, function, keras_module)
+
+    def dispatch(*args: Any, **kwargs: Any) -> Any:
+        if any(is_symbolic(a) for a in args) or any(is_symbolic(v) for v in kwargs.values()):
+            return apply_tensor_op(name, *args, **kwargs)
+        return function(*args, **kwargs)
+
+    dispatch.__name__ = function.__name__
+    dispatch.__qualname__ = function.__qualname__
+    dispatch.__doc__ = function.__doc__
+    dispatch.__wrapped__ = function  # type: ignore[attr-defined]
+    return dispatch
 
 
 def _get_item(x: Any, key: Any) -> Tensor:
@@ -52,32 +74,41 @@ _PROBE_SIZES = (2, 3)
 class TensorOp(Layer):
     """One recorded operation on tensors (no weights). ``op`` names it in the table above."""
 
-    keras_module = "keras.src.ops.numpy"
     keras_builds = False
 
     def __init__(self, op: str, **kwargs: Any):
         if op not in _OPS:
+            from ..keras import ops  # noqa: F401 - registers every keras.ops function as an op
+        if op not in _OPS:
             raise ValueError(f"TensorOp: unknown operation {op!r}; known: {', '.join(sorted(_OPS))}")
         self.op = op
+        # The op's settings (``axis``, ``keepdims``, ...): constructor arguments in Keras's configs, passed by
+        # name to the function at every call.
+        self.options = {key: kwargs.pop(key) for key in list(kwargs) if key not in ("name", "trainable", "dtype")}
         super().__init__(**kwargs)
 
     @property
     def class_name(self) -> str:
         return _OPS[self.op][0]
 
-    def call(self, *operands: Any, training: bool = False) -> Tensor:
-        return _OPS[self.op][1](*operands)
+    @property
+    def keras_module(self) -> str:  # type: ignore[override]
+        return _OPS[self.op][2]
+
+    def call(self, *operands: Any, training: bool = False, **options: Any) -> Tensor:
+        return _OPS[self.op][1](*operands, **self.options, **options)
 
     def _symbolic_call(self, args: tuple, kwargs: dict) -> Any:
         self.built = True
-        shape = _infer_shape(_OPS[self.op][1], args)
+        kwargs = {key: value for key, value in kwargs.items() if key != "training"}
+        shape = _infer_shape(_OPS[self.op][1], args, {**self.options, **kwargs})
         dtypes = [t.dtype for t in nest.flatten(list(args)) if isinstance(t, KerasTensor)]
         outputs = _symbolic_outputs(shape, dtypes[0] if dtypes else "float32")
         Node(self, tuple(args), dict(kwargs), outputs)
         return outputs
 
     def get_config(self) -> dict[str, Any]:
-        return {"name": self.name, "op": self.op}
+        return {"name": self.name, "op": self.op, **self.options}
 
     def to_onnx(self, graph: Any, call_args: tuple, value_of: Callable[[KerasTensor], str]) -> str:
         """The matching ONNX operator; constants become initializers; ``x[...]`` of slices and integers becomes
@@ -130,37 +161,75 @@ def _slice_to_onnx(graph: Any, name: str, value: str, key: Any) -> str:
     return out
 
 
-def _infer_shape(function: Callable[..., Any], args: tuple) -> Any:
-    """The output shape of ``function(*args)`` for symbolic ``args``, found on zeros (see the module doc)."""
+def _infer_shape(function: Callable[..., Any], args: tuple, kwargs: dict | None = None) -> Any:
+    """The output shape(s) of ``function(*args)`` for symbolic ``args``, found on zeros (see the module doc)."""
     results = []
     for size in _PROBE_SIZES:
         def concrete(value: Any) -> Any:
             if isinstance(value, KerasTensor):
                 return Tensor(np.zeros([size if d is None else d for d in value.shape], dtype=value.dtype))
             return value
+
+        def concrete_all(value: Any) -> Any:
+            return nest.map_structure(concrete, value) if nest.is_nested(value) else concrete(value)
         with no_grad():
             try:
-                out = function(*[nest.map_structure(concrete, a) if nest.is_nested(a) else concrete(a)
-                                 for a in args])
+                out = function(*[concrete_all(a) for a in args],
+                               **{key: concrete_all(v) for key, v in (kwargs or {}).items()})
             except (ValueError, IndexError, TypeError) as error:
                 shapes = [a.shape if isinstance(a, KerasTensor) else a for a in args]
                 raise ValueError(f"cannot apply {function.__name__} to symbolic inputs {shapes}: {error}") from None
-        results.append(tuple(np.shape(out.data if isinstance(out, Tensor) else out)))
+        results.append([tuple(np.shape(leaf.data if isinstance(leaf, Tensor) else leaf))
+                        for leaf in nest.flatten(out)] if nest.is_nested(out) else
+                       tuple(np.shape(out.data if isinstance(out, Tensor) else out)))
     first, second = results
+    if isinstance(first, list):
+        return [tuple(a if a == b else None for a, b in zip(f, g)) for f, g in zip(first, second)]
     return tuple(a if a == b else None for a, b in zip(first, second))
 
 
-def apply_tensor_op(name: str, *operands: Any) -> KerasTensor:
+def _split_options(name: str, args: tuple, kwargs: dict) -> tuple[tuple, dict, dict]:
+    """(call args, call kwargs, settings): the arguments Keras's class for this op keeps in its config (its
+    constructor's) are taken out of the call, so that the recorded node reads as Keras records it."""
+    from .keras_op_classes import KERAS_OP_CLASSES
+    option_names = KERAS_OP_CLASSES.get(name, (None, None, ()))[2]
+    if not option_names:
+        return args, kwargs, {}
+    try:
+        bound = inspect.signature(_OPS[name][1]).bind(*args, **kwargs)
+    except TypeError:
+        return args, kwargs, {}
+    settings = {key: value for key, value in bound.arguments.items()
+                if key in option_names and not is_symbolic(value)}
+    call_args, call_kwargs = [], {}
+    for key, value in bound.arguments.items():
+        if key in settings:
+            continue
+        kind = bound.signature.parameters[key].kind
+        if kind is inspect.Parameter.VAR_POSITIONAL:
+            call_args.extend(value)
+        elif kind is inspect.Parameter.VAR_KEYWORD:
+            call_kwargs.update(value)
+        elif kind is inspect.Parameter.KEYWORD_ONLY or call_kwargs:
+            call_kwargs[key] = value
+        else:
+            call_args.append(value)
+    return tuple(call_args), call_kwargs, settings
+
+
+def apply_tensor_op(name: str, *operands: Any, **options: Any) -> KerasTensor:
     """Record the op ``name`` on ``operands`` (at least one symbolic) and return its symbolic output."""
     keras_name = _OPS[name][0]
     from .base import to_snake_case, unique_name
-    layer = TensorOp(name, name=unique_name(to_snake_case(keras_name)))
-    return layer(*operands)
+    args, kwargs, settings = _split_options(name, operands, options)
+    layer = TensorOp(name, name=unique_name(to_snake_case(keras_name)), **settings)
+    return layer(*args, **kwargs)
 
 
 def op_for_keras_class(keras_class_name: str) -> str | None:
     """The op name Lamina records for Keras's operation class ``keras_class_name`` ('Add' -> 'add')."""
-    for name, (keras_name, _) in _OPS.items():
+    from ..keras import ops  # noqa: F401 - registers every keras.ops function as an op
+    for name, (keras_name, _, _) in _OPS.items():
         if keras_name == keras_class_name:
             return name
     return None

@@ -122,7 +122,9 @@ def layer_from_keras(entry: dict[str, Any]) -> dict[str, Any]:
         op = tensor_ops.op_for_keras_class(class_name)
         if op is None:
             raise ValueError(f"{where}: Lamina cannot read the operation {module}.{class_name}")
-        return {"class_name": "TensorOp", "config": {"name": config.get("name"), "op": op}, **graph_keys}
+        settings = {key: value for key, value in config.items() if key != "name"}
+        return {"class_name": "TensorOp", "config": {"name": config.get("name"), "op": op, **settings},
+                **graph_keys}
     if class_name in _MODEL_CLASSES:
         return {"class_name": "Sequential" if class_name == "Sequential" else "Functional",
                 "config": model_config_from_keras(class_name, config), **graph_keys}
@@ -173,8 +175,8 @@ def layer_to_keras(layer: Any) -> dict[str, Any]:
     class_name = layer.class_name
     where = f'layer "{layer.name}" ({type(layer).__name__})'
     if type(layer).__name__ == "TensorOp":
-        return {"module": layer.keras_module, "class_name": class_name, "config": {"name": layer.name},
-                "registered_name": class_name}
+        return {"module": layer.keras_module, "class_name": class_name,
+                "config": {"name": layer.name, **layer.options}, "registered_name": class_name}
     if hasattr(layer, "_graph") and hasattr(layer, "fit"):  # a model used as a layer
         return model_to_keras(layer)
     options = type(layer).keras_options
