@@ -62,7 +62,7 @@ class Initializer:
 
     def __call__(self, shape: tuple[int, ...], dtype: Any = np.float32) -> np.ndarray:
         shape = tuple(int(d) for d in shape)
-        return np.ascontiguousarray(self._sample(shape), dtype=dtype)
+        return np.asarray(self._sample(shape), dtype=dtype, order="C")  # keeps 0-d shapes (ascontiguousarray would not)
 
     def _sample(self, shape: tuple[int, ...]) -> np.ndarray:
         raise NotImplementedError

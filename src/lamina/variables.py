@@ -56,7 +56,7 @@ class Variable(Tensor):
             raise ValueError(f"Variable {name or ''}: the initial value has shape {array.shape}, but shape="
                              f"{tuple(shape)} was given")
         self._trainable = bool(trainable)
-        super().__init__(np.ascontiguousarray(array), requires_grad=self._trainable and array.dtype.kind == "f",
+        super().__init__(np.asarray(array, order="C"), requires_grad=self._trainable and array.dtype.kind == "f",
                          dtype=array.dtype, name=name)
         self.path = name
 
