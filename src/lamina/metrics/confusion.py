@@ -153,7 +153,10 @@ class _ConfusionMetric(Metric):
         default = 0.5 if top_k is None else NEG_INF
         self.thresholds = parse_thresholds(thresholds, default, type(self).__name__)
         for count in self._counts:
-            setattr(self, count, self.add_variable(shape=(len(self.thresholds),), initializer="zeros", name=count))
+            setattr(self, count, self.add_variable(shape=(len(self.thresholds),), initializer="zeros",
+                                                   name=self._variable_names.get(count, count)))
+
+    _variable_names: dict[str, str] = {}
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         counts = confusion_counts(y_true, y_pred, self.thresholds, sample_weight, self.top_k, self.class_id)
@@ -168,6 +171,8 @@ class _ConfusionMetric(Metric):
 
 
 class _Count(_ConfusionMetric):
+    _variable_names = {count: "accumulator" for count in _CONDITIONS}  # Keras's name for the one count
+
     def __init__(self, thresholds: Any = None, name: str | None = None, dtype: Any = None):
         super().__init__(thresholds, name=name, dtype=dtype)
 

@@ -145,8 +145,9 @@ class CategoricalCrossentropy(MeanMetricWrapper):
 
 
 class SparseCategoricalCrossentropy(MeanMetricWrapper):
-    """The mean categorical cross-entropy against integer labels; samples labelled ``ignore_class`` are left
-    out of the mean."""
+    """The mean categorical cross-entropy against integer labels. Samples labelled ``ignore_class`` count as 0;
+    as in Keras's metric they still count in the mean, except in batches with sample weights, where they get
+    weight 0 (Keras applies the loss's mask only together with sample weights)."""
 
     def __init__(self, name: str = "sparse_categorical_crossentropy", dtype: Any = None, from_logits: bool = False,
                  ignore_class: int | None = None, axis: int = -1):
@@ -155,8 +156,8 @@ class SparseCategoricalCrossentropy(MeanMetricWrapper):
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         ignore_class = self.fn_kwargs["ignore_class"]
-        if ignore_class is not None:
+        if ignore_class is not None and sample_weight is not None:
             y_pred = as_array(y_pred)
-            keep = (as_array(y_true) != ignore_class).reshape(y_pred.shape[:-1]).astype(self._dtype)
-            sample_weight = keep if sample_weight is None else keep * as_array(sample_weight).reshape(keep.shape)
+            keep = (as_array(y_true) != ignore_class).reshape(y_pred.shape[:-1])
+            sample_weight = as_array(sample_weight).reshape(keep.shape) * keep
         super().update_state(y_true, y_pred, sample_weight)

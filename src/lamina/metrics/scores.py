@@ -143,8 +143,9 @@ class R2Score(Metric):
         self._built = False
 
     def _build(self, outputs: int) -> None:
-        for name in ("squared_sum", "sum", "total_mse", "count"):
-            setattr(self, name, self.add_variable(shape=(outputs,), initializer="zeros", name=name))
+        for attribute, name in (("squared_sum", "squared_sum"), ("sum", "sum"), ("total_mse", "residual"),
+                                ("count", "count")):
+            setattr(self, attribute, self.add_variable(shape=(outputs,), initializer="zeros", name=name))
         self._built = True
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
