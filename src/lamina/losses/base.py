@@ -104,7 +104,10 @@ def reduce_weighted(values: Tensor, sample_weight: Any, reduction: Any, name: st
     """
     weights = None
     if sample_weight is not None:
-        weights = match_sample_weight(sample_weight, values.shape, f"loss {name!r}: the per-sample losses")
+        if values.ndim == 0:  # one value for the batch (Dice over everything): Keras weights it per sample
+            weights = np.asarray(sample_weight.data if isinstance(sample_weight, Tensor) else sample_weight)
+        else:
+            weights = match_sample_weight(sample_weight, values.shape, f"loss {name!r}: the per-sample losses")
         weights = weights.astype(values.dtype, copy=False)
     if mask is not None:
         mask = mask.astype(values.dtype)
@@ -119,7 +122,7 @@ def reduce_weighted(values: Tensor, sample_weight: Any, reduction: Any, name: st
     total = ops.sum(values)
     if reduction == "sum":
         return total
-    if reduction == "mean_with_sample_weight" and sample_weight is not None:
+    if reduction == "mean_with_sample_weight" and weights is not None:
         divisor = float(np.sum(weights))
     else:
         divisor = float(values.size)

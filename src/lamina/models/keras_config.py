@@ -13,15 +13,14 @@ Class names are looked up in fixed tables of Lamina's classes; nothing named in 
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from .. import activations as _activations
 from .. import initializers as _initializers
-from .. import losses as _losses
-from .. import metrics as _metrics
 from .. import optimizers as _optimizers
 from .. import regularizers as _regularizers
 from ..optimizers import schedules as _schedules
+from . import keras_compile
 
 # Activation names that mean the same function in both libraries ('leaky_relu': slope 0.2 in both).
 KERAS_ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh", "softmax", "leaky_relu", "log_softmax")
@@ -158,17 +157,9 @@ def sequential_from_keras(config: dict[str, Any]) -> tuple[dict[str, Any], list[
     return model, build_shape
 
 
-def _compile_object(value: Any, module: Any, base: type, where: str) -> Any:
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, dict):
-        cls = _registered(module, value.get("class_name"), base, where, "class")
-        return cls(**_accepted(cls, dict(value.get("config") or {}), where))
-    raise ValueError(f"{where}: cannot read {value!r}")
-
-
-def compile_from_keras(config: dict[str, Any]) -> dict[str, Any]:
-    """Arguments for ``model.compile`` from Keras's ``compile_config`` (ValueError when something has no match)."""
+def compile_from_keras(config: dict[str, Any], custom_objects: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Arguments for ``model.compile`` from Keras's ``compile_config`` (ValueError when something has no match);
+    ``custom_objects`` supplies the user's own losses and metrics (see ``keras_compile``)."""
     optimizer = dict(config.get("optimizer") or {})
     where = "compile_config optimizer"
     cls = _registered(_optimizers, optimizer.get("class_name"), _optimizers.Optimizer, where, "optimizer")
@@ -187,10 +178,11 @@ def compile_from_keras(config: dict[str, Any]) -> dict[str, Any]:
     weighted = config.get("weighted_metrics") or []
     return {
         "optimizer": cls(**_accepted(cls, options, where)),
-        "loss": _compile_object(config.get("loss"), _losses, _losses.Loss, "compile_config loss"),
-        "metrics": [_compile_object(m, _metrics, _metrics.Metric, "compile_config metrics") for m in metrics],
-        "weighted_metrics": [_compile_object(m, _metrics, _metrics.Metric, "compile_config weighted_metrics")
-                             for m in weighted],
+        "loss": keras_compile.from_keras(config.get("loss"), "loss", "compile_config loss", custom_objects),
+        "metrics": [keras_compile.from_keras(m, "metric", "compile_config metrics", custom_objects)
+                    for m in metrics],
+        "weighted_metrics": [keras_compile.from_keras(m, "metric", "compile_config weighted_metrics",
+                                                      custom_objects) for m in weighted],
     }
 
 
@@ -257,14 +249,6 @@ def layer_to_keras(layer: Any) -> dict[str, Any]:
     return entry
 
 
-def _compile_entry_to_keras(value: Any, module: str, where: str) -> Any:
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, dict) and "class_name" in value:
-        return _keras_object(module, value["class_name"], dict(value["config"]))
-    raise ValueError(f"{where}: {value!r} is a function of your own, which Keras cannot rebuild")
-
-
 def compile_to_keras(settings: dict[str, Any], optimizer: Any) -> dict[str, Any]:
     """Keras's ``compile_config`` from ``compile_io.compile_settings`` (ValueError for what Keras lacks)."""
     options = dict(settings["optimizer"]["config"])
@@ -276,10 +260,10 @@ def compile_to_keras(settings: dict[str, Any], optimizer: Any) -> dict[str, Any]
                                                  dict(learning_rate["config"]))
     return {
         "optimizer": _keras_object("keras.optimizers", type(optimizer).__name__, options),
-        "loss": _compile_entry_to_keras(settings["loss"], "keras.losses", "loss"),
+        "loss": keras_compile.to_keras(settings["loss"], "loss", "loss"),
         "loss_weights": None,
-        "metrics": [_compile_entry_to_keras(m, "keras.metrics", "metric") for m in settings["metrics"]] or None,
-        "weighted_metrics": [_compile_entry_to_keras(m, "keras.metrics", "weighted metric")
+        "metrics": [keras_compile.to_keras(m, "metric", "metric") for m in settings["metrics"]] or None,
+        "weighted_metrics": [keras_compile.to_keras(m, "metric", "weighted metric")
                              for m in settings["weighted_metrics"]] or None,
         "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False,
     }

@@ -161,7 +161,8 @@ class TrainingMixin:
         """The running results, keys sorted as Keras sorts them (accuracy, loss, ...)."""
         logs = {"loss": float(self._loss_tracker.result())}
         for metric in self._all_metrics():
-            logs[metric.name] = float(metric.result())
+            value = metrics_module.result_value(metric)  # a dict result adds its own keys, as in Keras
+            logs.update(value if isinstance(value, dict) else {metric.name: value})
         return dict(sorted(logs.items()))
 
     def _train_step(self, x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None) -> None:

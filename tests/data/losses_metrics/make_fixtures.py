@@ -303,7 +303,7 @@ def keras_files(inputs: dict[str, np.ndarray]) -> None:
     model.save(os.path.join(HERE, "regression_names.keras"))
     model = build()
     model.compile(optimizer="adam", loss=keras.losses.Huber(delta=0.5), metrics=[
-        keras.metrics.MeanAbsolutePercentageError(name="pct"), keras.metrics.R2Score(num_regressors=1),
+        keras.metrics.MeanAbsolutePercentageError(name="pct"), keras.metrics.R2Score(class_aggregation="variance_weighted_average"),
         keras.metrics.CosineSimilarity(axis=-1)])
     model.save(os.path.join(HERE, "regression_objects.keras"))
     build, x, y, *_ = setup("onehot", inputs)
@@ -317,6 +317,39 @@ def keras_files(inputs: dict[str, np.ndarray]) -> None:
                            keras.metrics.Precision(thresholds=0.3, top_k=2),
                            keras.metrics.TopKCategoricalAccuracy(k=2), keras.metrics.F1Score(average="macro")])
     model.save(os.path.join(HERE, "onehot_objects.keras"))
+    build, x, y, *_ = setup("regression", inputs)
+    model = build()
+    model.compile(optimizer="adam", loss=keras.losses.huber,
+                  metrics=[keras.metrics.mean_absolute_error, keras.losses.kl_divergence, "mse"],
+                  weighted_metrics=["mae"])
+    model.save(os.path.join(HERE, "functions.keras"))
+
+
+@keras.saving.register_keras_serializable(package="my_package")
+class FourthPower(keras.losses.Loss):
+    """A loss of the user's own, registered: Keras writes it under 'my_package>FourthPower'."""
+
+    def __init__(self, scale=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.scale = scale
+
+    def call(self, y_true, y_pred):
+        return self.scale * keras.ops.mean((y_true - y_pred) ** 4, axis=-1)
+
+    def get_config(self):
+        return {**super().get_config(), "scale": self.scale}
+
+
+def my_metric(y_true, y_pred):
+    return keras.ops.mean(y_pred, axis=-1)
+
+
+def custom_compile_config(inputs: dict[str, np.ndarray]) -> dict:
+    """The compile_config Keras writes for a registered Loss subclass and a plain function metric."""
+    build, *_ = setup("regression", inputs)
+    model = build()
+    model.compile(optimizer="sgd", loss=FourthPower(scale=2.0, name="fourth"), metrics=[my_metric, "mae"])
+    return model.get_compile_config() if hasattr(model, "get_compile_config") else {}
 
 
 def main() -> None:
@@ -325,7 +358,7 @@ def main() -> None:
     inputs["sparse_pred_argmax"] = f32(np.argmax(inputs["cat_pred"], axis=-1))
     fixtures = {"keras_version": keras.__version__, "inputs": {k: v.tolist() for k, v in inputs.items()},
                 "losses": loss_entries(inputs), "metrics": metric_entries(inputs),
-                "compiled": compiled_entries(inputs)}
+                "compiled": compiled_entries(inputs), "custom_compile_config": custom_compile_config(inputs)}
     with open(os.path.join(HERE, "fixtures.json"), "w") as f:
         json.dump(fixtures, f, separators=(",", ":"), default=lambda o: np.asarray(o).tolist())
     keras_files(inputs)
