@@ -8,26 +8,18 @@ tests/data/losses_metrics/make_fixtures.py.
 
 from __future__ import annotations
 
-import json
-import os
 
 import numpy as np
 import pytest
 
 import lamina
 from lamina import gradcheck, layers, losses
+from losses_metrics_fixtures import FIXTURES, INPUTS, case_id
 
-DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "losses_metrics")
-with open(os.path.join(DATA, "fixtures.json")) as _file:
-    FIXTURES = json.load(_file)
-INPUTS = {key: np.asarray(value, dtype=np.float32) for key, value in FIXTURES["inputs"].items()}
 # Keras computes in float32 (TensorFlow kernels, its own summation order); Lamina in float32 with NumPy's.
 # Agreement to ~1e-6 relative is float32 round-off; anything wrong in a formula is off by far more.
 RTOL, ATOL = 2e-5, 2e-6
 
-
-def case_id(entry: dict) -> str:
-    return f"{entry['class_name']}({', '.join(f'{k}={v}' for k, v in entry['kwargs'].items())})-{entry['y_true']}"
 
 
 @pytest.mark.parametrize("entry", FIXTURES["losses"], ids=case_id)

@@ -8,18 +8,13 @@ tests/data/losses_metrics/make_fixtures.py (each setup: one Dense layer with fix
 
 from __future__ import annotations
 
-import json
-import os
-
 import numpy as np
 import pytest
 
 import lamina
 from lamina import layers, metrics
+from losses_metrics_fixtures import FIXTURES
 
-DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "losses_metrics")
-with open(os.path.join(DATA, "fixtures.json")) as _file:
-    FIXTURES = json.load(_file)
 ACCEPTED = [e for e in FIXTURES["compiled"] if "refused" not in e]
 REFUSED = [e for e in FIXTURES["compiled"] if "refused" in e]
 

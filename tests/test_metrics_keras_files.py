@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import textwrap
 import zipfile
 
@@ -22,10 +21,9 @@ pytest.importorskip("h5py")
 import lamina  # noqa: E402
 from lamina import losses, metrics  # noqa: E402
 from lamina.models import keras_config, load_model  # noqa: E402
+from losses_metrics_fixtures import DATA, FIXTURES  # noqa: E402
+from test_keras_format import keras_python  # noqa: E402
 
-DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "losses_metrics")
-with open(os.path.join(DATA, "fixtures.json")) as _file:
-    FIXTURES = json.load(_file)
 FILES = ("regression_names", "regression_objects", "onehot_names", "onehot_objects", "functions")
 
 
@@ -141,19 +139,6 @@ KERAS_CHECK = textwrap.dedent("""
     result = model.evaluate(x, y, verbose=0, return_dict=True, batch_size=len(x))
     print(json.dumps({key: np.asarray(value).tolist() for key, value in result.items()}))
 """)
-
-
-def keras_python() -> list[str]:
-    """How to run Keras: this interpreter if it has Keras, else $LAMINA_KERAS_PYTHON; skip otherwise."""
-    try:
-        import keras  # noqa: F401
-        return [sys.executable]
-    except ImportError:
-        other = os.environ.get("LAMINA_KERAS_PYTHON")
-        if other:
-            return [other]
-    # CI does not install TensorFlow; the files Keras wrote are checked in and read by the tests above.
-    pytest.skip("Keras is not installed (set LAMINA_KERAS_PYTHON to a Python that has it)")
 
 
 @pytest.mark.parametrize("name", FILES)

@@ -200,7 +200,22 @@ class FalseNegatives(_Count):
     _counts = ("false_negatives",)
 
 
-class Precision(_ConfusionMetric):
+class _Ratio(_ConfusionMetric):
+    """TP / (TP + the second count), 0 where that sum is 0, per threshold."""
+
+    def __init__(self, thresholds: Any = None, top_k: int | None = None, class_id: int | None = None,
+                 name: str | None = None, dtype: Any = None):
+        super().__init__(thresholds, top_k, class_id, name, dtype)
+
+    def result(self) -> Any:
+        true_positives, other = (getattr(self, count).data for count in self._counts)
+        return self._value(_divide_no_nan(true_positives, true_positives + other))
+
+    def get_config(self):
+        return {**super().get_config(), "top_k": self.top_k, "class_id": self.class_id}
+
+
+class Precision(_Ratio):
     """TP / (TP + FP): of the predicted positives, the fraction that are positive (0 when none is predicted).
 
     Args:
@@ -215,32 +230,15 @@ class Precision(_ConfusionMetric):
                  name: str = "precision", dtype: Any = None):
         super().__init__(thresholds, top_k, class_id, name, dtype)
 
-    def result(self) -> Any:
-        tp, fp = self.true_positives.data, self.false_positives.data
-        return self._value(_divide_no_nan(tp, tp + fp))
 
-    def get_config(self):
-        return {**super().get_config(), "top_k": self.top_k, "class_id": self.class_id}
-
-
-class Recall(_ConfusionMetric):
-    """TP / (TP + FN): of the actual positives, the fraction found (0 when there are none).
-
-    Args: as Precision's.
-    """
+class Recall(_Ratio):
+    """TP / (TP + FN): of the actual positives, the fraction found (0 when there are none). Args: as Precision's."""
 
     _counts = ("true_positives", "false_negatives")
 
     def __init__(self, thresholds: Any = None, top_k: int | None = None, class_id: int | None = None,
                  name: str = "recall", dtype: Any = None):
         super().__init__(thresholds, top_k, class_id, name, dtype)
-
-    def result(self) -> Any:
-        tp, fn = self.true_positives.data, self.false_negatives.data
-        return self._value(_divide_no_nan(tp, tp + fn))
-
-    def get_config(self):
-        return {**super().get_config(), "top_k": self.top_k, "class_id": self.class_id}
 
 
 class AUC(Metric):
