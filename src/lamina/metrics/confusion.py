@@ -124,11 +124,18 @@ def confusion_counts(y_true: Any, y_pred: Any, thresholds: Sequence[float], samp
         y_true, y_pred, weights = y_true.ravel(), y_pred.ravel(), weights.ravel()
     elif y_pred.ndim != 2:
         raise ValueError(f"multi_label needs predictions of shape (samples, labels); received {y_pred.shape}")
+    positive = y_true != 0
+    if len(thresholds) == 1 and not multi_label:  # the common case (Precision, Recall): one comparison
+        predicted = y_pred > np.float32(thresholds[0])
+        unweighted = sample_weight is None and label_weights is None
+        counts = [np.count_nonzero(mask) if unweighted else np.sum(weights, where=mask)
+                  for mask in (positive & predicted, ~positive & predicted, ~positive & ~predicted,
+                               positive & ~predicted)]
+        return {key: np.array([value], dtype=np.float64) for key, value in zip(_CONDITIONS, counts)}
     thresholds = np.asarray(thresholds, dtype=np.float64)
     order = np.argsort(thresholds, kind="stable")
     evenly = evenly_spaced(thresholds[order]) if evenly is None else evenly
     passed = _passed(y_pred, thresholds[order], evenly)
-    positive = y_true != 0
     true_positives = _cumulative(passed, weights * positive, len(order))
     false_positives = _cumulative(passed, weights * ~positive, len(order))
     all_positive = np.sum(weights * positive, axis=0)
