@@ -156,3 +156,47 @@ def test_real_keras_loads_lamina_s_files_compiled(name, tmp_path):
     assert sorted(theirs) == sorted(ours)
     for key in ours:
         np.testing.assert_allclose(ours[key], theirs[key], rtol=2e-5, atol=2e-6, err_msg=key)
+
+
+class Threshold(metrics.Metric):
+    """A user's metric with a config of its own."""
+
+    def __init__(self, level=0.5, name="above", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.level = level
+        self.count = self.add_variable(shape=(), initializer="zeros", name="count")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        self.count.assign_add(np.sum(np.asarray(y_pred) > self.level))
+
+    def result(self):
+        return float(self.count.numpy())
+
+    def get_config(self):
+        return {**super().get_config(), "level": self.level}
+
+
+def test_lamina_files_keep_functions_and_users_classes(tmp_path):
+    x, y = data_for("regression")
+    model = lamina.Sequential([lamina.layers.Input(shape=(4,)), lamina.layers.Dense(3)])
+    model.compile(optimizer="sgd", loss=losses.huber, metrics=[metrics.mean_absolute_error, Threshold(level=0.25),
+                                                              losses.log_cosh])
+    expected = model.evaluate(x, y, verbose=0, return_dict=True)
+    for name in ("m.lamina", "m.keras"):
+        model.save(tmp_path / name)
+        with pytest.raises(ValueError, match=r"'Threshold'"):
+            load_model(tmp_path / name) if name.endswith(".lamina") else \
+                keras_config.compile_from_keras(compile_config(tmp_path / name))
+    again = load_model(tmp_path / "m.lamina", custom_objects={"Threshold": Threshold})
+    assert again.get_compile_config()["loss"] is losses.huber
+    threshold = again.compiled_metrics[1]
+    assert isinstance(threshold, Threshold) and threshold.level == 0.25
+    assert again.evaluate(x, y, verbose=0, return_dict=True) == expected
+    entries = compile_config(tmp_path / "m.keras")
+    assert entries["loss"] == {"module": "builtins", "class_name": "function", "config": "huber",
+                               "registered_name": "function"}
+    assert entries["metrics"][1] == {"module": None, "class_name": "Threshold",
+                                     "config": {"name": "above", "dtype": "float32", "level": 0.25},
+                                     "registered_name": "Threshold"}
+    arguments = keras_config.compile_from_keras(entries, {"Threshold": Threshold})
+    assert arguments["metrics"][0] is metrics.mean_absolute_error and arguments["metrics"][2] is losses.log_cosh
