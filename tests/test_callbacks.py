@@ -535,3 +535,28 @@ def test_callback_modules_import_lazily() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert lamina.callbacks.EarlyStopping is EarlyStopping
+
+
+def test_every_hook_receives_a_dict_never_none() -> None:
+    """Keras's contract: ``logs`` is always a dict (empty where there is nothing to report), in every hook of
+    fit, evaluate and predict, so that a callback may write ``logs["key"]`` without a check."""
+    received: dict[str, set] = {}
+
+    class Recorder(lamina.callbacks.Callback):
+        pass
+
+    recorder = Recorder()
+    hooks = [name for name in dir(lamina.callbacks.Callback) if name.startswith("on_")]
+    for hook in hooks:
+        def record(*args, hook=hook):
+            received.setdefault(hook, set()).add(type(args[-1]))
+            args[-1]["seen_by_" + hook] = True  # writing into logs must be possible
+        setattr(recorder, hook, record)
+    model = small_model()
+    x, y = toy_data()
+    model.fit(x, y, epochs=2, batch_size=10, verbose=0, validation_split=0.25, callbacks=[recorder])
+    model.evaluate(x, y, verbose=0, callbacks=[recorder])
+    model.predict(x, verbose=0, callbacks=[recorder])
+    expected = set(hooks) - {"on_batch_begin", "on_batch_end"}  # Keras's old aliases, called by the base class
+    assert set(received) >= expected
+    assert all(kinds == {dict} for kinds in received.values()), received

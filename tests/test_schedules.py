@@ -162,3 +162,19 @@ def test_negative_step_is_rejected():
         S.ExponentialDecay(0.1, 10, 0.5)(-1)
     with pytest.raises(ValueError, match="Unknown"):
         S.deserialize({"class_name": "Nope", "config": {}})
+
+
+@pytest.mark.parametrize("schedule", [
+    S.PolynomialDecay(0.1, 10), S.ExponentialDecay(0.1, 10, 0.5, staircase=True), S.InverseTimeDecay(0.1, 10, 0.5),
+    S.PiecewiseConstantDecay([2, 5], [0.3, 0.2, 0.1]), S.CosineDecay(0.1, 10, warmup_target=0.2, warmup_steps=4),
+])
+def test_numpy_and_tensor_steps_give_the_python_int_value(schedule):
+    import lamina
+
+    expected = schedule(3)
+    for step in (np.int64(3), np.int32(3), np.float32(3.0), np.array(3), np.array([3]), lamina.tensor(3),
+                 lamina.tensor([3.0])):
+        assert schedule(step) == expected, repr(step)
+    for bad in (np.array([1, 2]), "3", None, lamina.tensor([[1.0, 2.0]])):
+        with pytest.raises(ValueError, match="step must be a number"):
+            schedule(bad)

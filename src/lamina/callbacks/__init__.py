@@ -15,8 +15,10 @@ from .learning_rate import LearningRateScheduler, ReduceLROnPlateau
 from .csv_logger import CSVLogger
 from .terminate_on_nan import TerminateOnNaN
 from .progbar_logger import ProgbarLogger
+from .tensorboard import TensorBoard
 
 __all__ = [
     "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History", "LambdaCallback",
-    "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger", "ReduceLROnPlateau", "TerminateOnNaN",
+    "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger", "ReduceLROnPlateau", "TensorBoard",
+    "TerminateOnNaN",
 ]

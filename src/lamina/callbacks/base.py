@@ -158,8 +158,12 @@ class CallbackList:
                    for c in self.callbacks for hook in hooks)
 
     def _call(self, hook: str, *args: Any) -> None:
+        # Keras's contract: every hook receives a dict of logs, never None (an empty one where there is nothing
+        # to report), so a callback may write logs["key"] or iterate logs without checking.
+        *leading, logs = args
+        logs = {} if logs is None else logs
         for callback in self.callbacks:
-            getattr(callback, hook)(*args)
+            getattr(callback, hook)(*leading, logs)
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
         self._call("on_train_begin", logs)

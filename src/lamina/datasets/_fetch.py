@@ -12,7 +12,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from .idx import read_bytes
 
@@ -58,6 +58,33 @@ def check_md5(data: bytes, expected: str, source: str | os.PathLike[str], what: 
         )
 
 
+def hasher_for(file_hash: str) -> Any:
+    """A fresh hashlib object for Keras's ``file_hash``: SHA-256 for 64 hex digits, MD5 for 32."""
+    if len(file_hash) == 64:
+        return hashlib.sha256()
+    if len(file_hash) == 32:
+        return hashlib.md5(usedforsecurity=False)
+    raise ValueError(f"file_hash must be 64 (SHA-256) or 32 (MD5) hex digits; received {file_hash!r}")
+
+
+def file_digest(path: str | os.PathLike[str], file_hash: str) -> str:
+    """The digest of the file's bytes, with the algorithm ``file_hash`` implies (read in 1 MiB blocks)."""
+    hasher = hasher_for(file_hash)
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            hasher.update(block)
+    return hasher.hexdigest()
+
+
+def check_digest(actual: str, expected: str, source: str | os.PathLike[str], what: str = "") -> None:
+    """Raise :class:`ChecksumError` naming ``source`` and both digests unless they are equal."""
+    if actual != expected.lower():
+        kind = "SHA-256" if len(expected) == 64 else "MD5"
+        expected_text = f"{expected} ({what})" if what else expected
+        raise ChecksumError(f"{source}: checksum mismatch: the {kind} of the file is {actual}, expected "
+                            f"{expected_text}; the file is corrupt, truncated or not the published one")
+
+
 class _ProgressBar:
     """A one-line progress bar on a text stream, redrawn only when the shown value changes."""
 
@@ -95,6 +122,7 @@ def download(
     dest: str | os.PathLike[str],
     *,
     md5: str | None = None,
+    file_hash: str | None = None,
     what: str = "",
     progress: bool = True,
     timeout: float = 60.0,
@@ -107,6 +135,8 @@ def download(
         dest: the final file; its folder is created if needed.
         md5: MD5 of the uncompressed content; a mismatch raises :class:`ChecksumError` and leaves ``dest``
             untouched.
+        file_hash: hex digest of the file's bytes as downloaded (SHA-256 when 64 digits, MD5 when 32: Keras's
+            ``file_hash`` convention), checked the same way.
         what: names the expected file in a checksum error.
         progress: draw a progress bar on ``stream`` (default ``sys.stderr``).
         timeout: seconds to wait for the server.
@@ -125,16 +155,26 @@ def download(
     # Same folder as dest, so os.replace is an atomic rename on one filesystem.
     fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
     tmp = Path(tmp_name)
+    hasher = hasher_for(file_hash) if file_hash is not None else None
     try:
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
             length = response.headers.get("Content-Length")
             bar = _ProgressBar(dest.name, int(length) if length else None, stream or sys.stderr) if progress else None
+            received = 0
             while chunk := response.read(1 << 16):
                 out.write(chunk)
+                received += len(chunk)
+                if hasher is not None:
+                    hasher.update(chunk)
                 if bar:
                     bar.update(len(chunk))
             if bar:
                 bar.close()
+        if length and received < int(length):
+            # http.client ends a cut connection as a short read, not an error: the length says it was cut.
+            raise DownloadError(f"{url}: the connection closed after {received} of {length} bytes")
+        if hasher is not None:
+            check_digest(hasher.hexdigest(), file_hash, url, what)  # type: ignore[arg-type]
         if md5 is not None:
             check_md5(read_bytes(tmp), md5, url, what)
         os.chmod(tmp, 0o644)  # mkstemp creates 0600; a cached dataset is not secret

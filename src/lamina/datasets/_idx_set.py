@@ -67,18 +67,24 @@ def _complete(folder: Path) -> dict[str, Path] | None:
     return found  # type: ignore[return-value]
 
 
-def _search_dirs(spec: IdxDataset) -> list[Path]:
-    """The folders searched when no path is given, in order (the download target, the cache, included)."""
+def _search_dirs(spec: IdxDataset, cache: Path | None = None) -> list[Path]:
+    """The folders searched when no path is given, in order (the download target, the cache, included).
+
+    ``cache``: a download folder other than Lamina's cache (keras.datasets uses Keras's), searched last.
+    """
     dirs: list[Path] = []
     env = os.environ.get("LAMINA_DATA")
     if env:
         dirs += [Path(env) / spec.name, Path(env)]
     dirs.append(cache_dir(spec.name))
     dirs += spec.system_dirs
+    if cache is not None:
+        dirs.append(cache)
     return dirs
 
 
-def locate(spec: IdxDataset, path: str | os.PathLike[str] | None = None) -> dict[str, Path] | None:
+def locate(spec: IdxDataset, path: str | os.PathLike[str] | None = None,
+           cache: Path | None = None) -> dict[str, Path] | None:
     """Return the four files of ``spec`` from the first folder that holds all of them.
 
     With ``path`` only that folder (or its ``<name>/`` subfolder) is looked at, and a missing file raises
@@ -97,20 +103,21 @@ def locate(spec: IdxDataset, path: str | os.PathLike[str] | None = None) -> dict
         raise FileNotFoundError(
             f"{spec.title}: {folder} lacks {missing} (plain or .gz; also looked in {folder / spec.name})"
         )
-    for folder in _search_dirs(spec):
+    for folder in _search_dirs(spec, cache):
         found = _complete(folder)
         if found:
             return found
     return None
 
 
-def fetch(spec: IdxDataset, *, verify: bool = True, progress: bool = True) -> dict[str, Path]:
-    """Download the files missing from the cache folder of ``spec``; return the cache's four files.
+def fetch(spec: IdxDataset, *, verify: bool = True, progress: bool = True,
+          cache: Path | None = None) -> dict[str, Path]:
+    """Download the files missing from the cache folder of ``spec`` (or ``cache``); return its four files.
 
     Each file is tried at every mirror in turn; when none delivers it, :class:`DownloadError` lists every URL
     and what went wrong there.
     """
-    folder = cache_dir(spec.name)
+    folder = cache if cache is not None else cache_dir(spec.name)
     found: dict[str, Path] = {}
     for base in FILES:
         existing = _find(folder, base)
@@ -172,8 +179,11 @@ def load(
     verify: bool = True,
     download: bool = True,
     progress: bool = True,
+    cache: Path | None = None,
 ) -> tuple[Split, Split]:
     """Load ``((x_train, y_train), (x_test, y_test))`` of an MNIST-style dataset; see the module docstring.
+
+    ``cache``: download into this folder (and search it last) instead of Lamina's cache.
 
     Raises:
         FileNotFoundError: ``path`` lacks a file, or nothing was found and ``download`` is false.
@@ -181,13 +191,13 @@ def load(
         ValueError: a file is truncated, over-long, not IDX, or images and labels disagree in number.
         DownloadError: every mirror failed.
     """
-    files = locate(spec, path)
+    files = locate(spec, path, cache)
     if files is None:
         if not download:
             raise FileNotFoundError(
-                f"{spec.title} not found in {[str(d) for d in _search_dirs(spec)]} and download=False"
+                f"{spec.title} not found in {[str(d) for d in _search_dirs(spec, cache)]} and download=False"
             )
-        files = fetch(spec, verify=verify, progress=progress)
+        files = fetch(spec, verify=verify, progress=progress, cache=cache)
     train = _pair(spec, files, TRAIN_IMAGES, TRAIN_LABELS, verify)
     test = _pair(spec, files, TEST_IMAGES, TEST_LABELS, verify)
     return train, test

@@ -2,9 +2,11 @@
 
 The optimizer is kept as its full configuration (``optimizers.serialize``), so hyper-parameters given to its
 constructor survive. Losses and metrics given by name stay names (the logs keep their names: 'mse' logs as
-'mse'); objects of Lamina's classes become ``{"class_name", "config"}``. A function of the user's own cannot be
-stored as code (loading never runs code from a file), so it is stored by name, ``{"custom": "my_loss"}``, and
-``load_model(..., custom_objects={"my_loss": my_loss})`` supplies it again.
+'mse'); objects of Lamina's classes become ``{"class_name", "config"}``; Lamina's own functions
+(``lamina.losses.huber``) ``{"function": "huber"}``. A function or class of the user's own cannot be stored as
+code (loading never runs code from a file), so it is stored by name, ``{"custom": "my_loss", "kind": "function"}``
+(a class with its config, ``"kind": "class"``), and ``load_model(..., custom_objects={"my_loss": my_loss})``
+supplies it again.
 """
 
 from __future__ import annotations
@@ -16,30 +18,50 @@ from .. import metrics as _metrics
 from .. import optimizers as _optimizers
 
 
-def _custom(function: Any) -> dict[str, str]:
-    return {"custom": getattr(function, "__name__", type(function).__name__)}
+def _lamina_function(function: Any) -> str | None:
+    """The name under which lamina.metrics or lamina.losses exports ``function``, if it does."""
+    name = getattr(function, "__name__", None)
+    for module in (_metrics, _losses):
+        if name in module.__all__ and getattr(module, name, None) is function:
+            return name
+    return None
 
 
-def _describe_loss(loss: Any) -> Any:
-    if loss is None or isinstance(loss, str):
-        return loss
-    resolved = _losses.get(loss)
-    if type(resolved) is _losses.LossFunctionWrapper:
-        return _custom(resolved.fn)
-    if type(resolved).__name__ not in _losses.__all__:
-        return _custom(loss)
+def _custom(resolved: Any) -> dict[str, Any]:
+    """A loss or metric of the user's own: a function by its name, an object by its class name and config."""
+    if isinstance(resolved, (_losses.LossFunctionWrapper, _metrics.MeanMetricWrapper)) and \
+            type(resolved) in (_losses.LossFunctionWrapper, _metrics.MeanMetricWrapper):
+        function = resolved.fn
+        return {"custom": getattr(function, "__name__", type(function).__name__), "kind": "function"}
+    try:
+        config = resolved.get_config()
+    except (AttributeError, NotImplementedError, TypeError):
+        config = {}
+    return {"custom": type(resolved).__name__, "kind": "class", "config": config}
+
+
+def _describe(value: Any, kind: str) -> Any:
+    if value is None or isinstance(value, str):
+        return value
+    module = _losses if kind == "loss" else _metrics
+    if callable(value) and not isinstance(value, type) and _lamina_function(value):
+        return {"function": _lamina_function(value)}
+    resolved = module.get(value)
+    wrapper = _losses.LossFunctionWrapper if kind == "loss" else _metrics.MeanMetricWrapper
+    if type(resolved) is wrapper or type(resolved).__name__ not in module.__all__ or \
+            type(resolved).__module__.split(".")[0] != "lamina":
+        return _custom(resolved)
     return {"class_name": type(resolved).__name__, "config": resolved.get_config()}
 
 
-def _describe_metric(metric: Any) -> Any:
-    if isinstance(metric, str):
-        return metric
-    resolved = _metrics.get(metric)
-    if type(resolved) is _metrics.MeanMetricWrapper:
-        return _custom(metric)
-    if type(resolved).__name__ not in _metrics.__all__:
-        return _custom(metric)
-    return {"class_name": type(resolved).__name__, "config": resolved.get_config()}
+def _describe_structure(value: Any, kind: str) -> Any:
+    """A loss or metric, or a list of them, or (several outputs) a dict of them by output name, which is kept
+    as ``{"outputs": {...}}`` so that it cannot be mistaken for one entry."""
+    if isinstance(value, dict):
+        return {"outputs": {key: _describe_structure(item, kind) for key, item in value.items()}}
+    if isinstance(value, (list, tuple)):
+        return [_describe_structure(item, kind) for item in value]
+    return _describe(value, kind)
 
 
 def compile_settings(model: Any) -> dict[str, Any] | None:
@@ -49,9 +71,10 @@ def compile_settings(model: Any) -> dict[str, Any] | None:
         return None
     return {
         "optimizer": _optimizers.serialize(model.optimizer),
-        "loss": _describe_loss(args["loss"]),
-        "metrics": [_describe_metric(m) for m in args["metrics"]],
-        "weighted_metrics": [_describe_metric(m) for m in args["weighted_metrics"]],
+        "loss": _describe_structure(args["loss"], "loss"),
+        "loss_weights": args.get("loss_weights"),
+        "metrics": _describe_structure(args["metrics"], "metric"),
+        "weighted_metrics": _describe_structure(args["weighted_metrics"], "metric"),
     }
 
 
@@ -61,34 +84,45 @@ def _resolve_custom(entry: dict[str, Any], custom_objects: Mapping[str, Any], wh
         raise ValueError(f"the model was compiled with a {what} of your own, {name!r}, which a file cannot hold; "
                          f"pass it as load_model(..., custom_objects={{{name!r}: {name}}}), or load with "
                          f"compile=False")
-    return custom_objects[name]
+    supplied = custom_objects[name]
+    if isinstance(supplied, type) and entry.get("config") and hasattr(supplied, "from_config"):
+        return supplied.from_config(entry["config"])
+    return supplied
 
 
-def _loss_from(entry: Any, custom_objects: Mapping[str, Any]) -> Any:
-    if isinstance(entry, dict) and "custom" in entry:
-        return _resolve_custom(entry, custom_objects, "loss")
-    return entry  # a name, None, or a {"class_name", "config"} dict that losses.get understands
-
-
-def _metric_from(entry: Any, custom_objects: Mapping[str, Any]) -> Any:
-    if isinstance(entry, dict) and "custom" in entry:
-        return _resolve_custom(entry, custom_objects, "metric")
-    if isinstance(entry, dict):
-        name = entry.get("class_name")
-        cls = getattr(_metrics, name, None) if name in _metrics.__all__ else None
-        if not (isinstance(cls, type) and issubclass(cls, _metrics.Metric)):
-            raise ValueError(f"unknown metric class {name!r}")
-        return cls(**entry.get("config", {}))
-    return entry
+def _entry_from(entry: Any, custom_objects: Mapping[str, Any], kind: str) -> Any:
+    """A compile argument from one recorded entry: a name, a Lamina function or class, or the user's own."""
+    if not isinstance(entry, dict):
+        return entry  # a name, or None
+    if "custom" in entry:
+        return _resolve_custom(entry, custom_objects, kind)
+    if "function" in entry:
+        name = entry["function"]
+        for module in (_metrics, _losses):
+            if name in module.__all__ and callable(getattr(module, name)):
+                return getattr(module, name)
+        raise ValueError(f"unknown {kind} function {name!r}")
+    if kind == "loss":
+        return _losses.get(entry)
+    return _metrics.from_config(entry)
 
 
 def apply_compile_settings(model: Any, settings: Mapping[str, Any],
                            custom_objects: Mapping[str, Any] | None = None) -> None:
     """``model.compile(...)`` with what ``compile_settings`` returned."""
     custom_objects = custom_objects or {}
+
+    def rebuild(entry: Any, kind: str) -> Any:
+        if isinstance(entry, dict) and set(entry) == {"outputs"}:
+            return {key: rebuild(item, kind) for key, item in entry["outputs"].items()}
+        if isinstance(entry, list):
+            return [rebuild(item, kind) for item in entry]
+        return _entry_from(entry, custom_objects, kind)
+
     model.compile(
         optimizer=_optimizers.deserialize(settings["optimizer"]),
-        loss=_loss_from(settings.get("loss"), custom_objects),
-        metrics=[_metric_from(m, custom_objects) for m in settings.get("metrics") or []],
-        weighted_metrics=[_metric_from(m, custom_objects) for m in settings.get("weighted_metrics") or []],
+        loss=rebuild(settings.get("loss"), "loss"),
+        loss_weights=settings.get("loss_weights"),
+        metrics=rebuild(settings.get("metrics") or [], "metric"),
+        weighted_metrics=rebuild(settings.get("weighted_metrics") or [], "metric"),
     )

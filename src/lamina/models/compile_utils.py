@@ -156,8 +156,18 @@ class CompiledMetrics:
             else:
                 metric.update_state(y[k], y_pred[k])
 
-    def result(self) -> dict[str, float]:
-        return {key: float(metric.result()) for _, key, metric, _ in self.entries}
+    def result(self) -> dict[str, Any]:
+        """Each metric's result under its log key; a metric whose result is a dict adds its own keys."""
+        results: dict[str, Any] = {}
+        multi = len(self.output_names) > 1
+        for k, key, metric, _ in self.entries:
+            value = metrics_module.result_value(metric)
+            if isinstance(value, dict):
+                prefix = f"{self.output_names[k]}_" if multi else ""
+                results.update({f"{prefix}{name}": item for name, item in value.items()})
+            else:
+                results[key] = value
+        return results
 
     def reset_state(self) -> None:
         for metric in self.metrics:

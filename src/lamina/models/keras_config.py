@@ -2,7 +2,8 @@
 
 Keras writes every object as ``{"module", "class_name", "config", "registered_name"}``. Reading, each option is
 translated or refused with an error naming it: a model Lamina cannot train exactly is never compiled
-approximately. Writing, Lamina emits the keys Keras 3 itself writes. (Layers and models: ``keras_layers.py``.)
+approximately. Writing, Lamina emits the keys Keras 3 itself writes. (Layers and models: ``keras_layers.py``;
+losses and metrics: ``keras_compile.py``.)
 
 Class names are looked up in Lamina's modules; nothing named in a file is imported.
 """
@@ -10,12 +11,11 @@ Class names are looked up in Lamina's modules; nothing named in a file is import
 from __future__ import annotations
 
 import inspect
-from typing import Any
+from typing import Any, Mapping
 
-from .. import losses as _losses
-from .. import metrics as _metrics
 from .. import optimizers as _optimizers
 from ..optimizers import schedules as _schedules
+from . import keras_compile
 
 
 def _keras_object(module: str, class_name: str, config: dict[str, Any]) -> dict[str, Any]:
@@ -42,17 +42,10 @@ def _registered(module: Any, class_name: Any, base: type, where: str, what: str)
 
 
 # ----- Keras -> Lamina ------------------------------------------------------------------------------------------
-def _compile_object(value: Any, module: Any, base: type, where: str) -> Any:
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, dict):
-        cls = _registered(module, value.get("class_name"), base, where, "class")
-        return cls(**_accepted(cls, dict(value.get("config") or {}), where))
-    raise ValueError(f"{where}: cannot read {value!r}")
-
-
-def compile_from_keras(config: dict[str, Any]) -> dict[str, Any]:
-    """Arguments for ``model.compile`` from Keras's ``compile_config`` (ValueError when something has no match)."""
+# ----- Keras -> Lamina ------------------------------------------------------------------------------------------
+def compile_from_keras(config: dict[str, Any], custom_objects: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Arguments for ``model.compile`` from Keras's ``compile_config`` (ValueError when something has no match);
+    ``custom_objects`` supplies the user's own losses and metrics (see ``keras_compile``)."""
     optimizer = dict(config.get("optimizer") or {})
     where = "compile_config optimizer"
     cls = _registered(_optimizers, optimizer.get("class_name"), _optimizers.Optimizer, where, "optimizer")
@@ -65,28 +58,24 @@ def compile_from_keras(config: dict[str, Any]) -> dict[str, Any]:
         schedule = options["learning_rate"]
         options["learning_rate"] = _schedules.deserialize(
             {"class_name": schedule.get("class_name"), "config": schedule.get("config") or {}})
-    if config.get("loss_weights") is not None:
-        raise ValueError("compile_config: loss_weights has no Lamina equivalent")
-    metrics = config.get("metrics") or []
-    weighted = config.get("weighted_metrics") or []
+    def read(value: Any, kind: str, where: str) -> Any:
+        """One loss or metric, or a list / dict of them (one per output)."""
+        if isinstance(value, dict) and "class_name" not in value and "module" not in value:  # one per output
+            return {key: read(item, kind, where) for key, item in value.items()}
+        if isinstance(value, list):
+            return [read(item, kind, where) for item in value]
+        return keras_compile.from_keras(value, kind, where, custom_objects)
+
     return {
         "optimizer": cls(**_accepted(cls, options, where)),
-        "loss": _compile_object(config.get("loss"), _losses, _losses.Loss, "compile_config loss"),
-        "metrics": [_compile_object(m, _metrics, _metrics.Metric, "compile_config metrics") for m in metrics],
-        "weighted_metrics": [_compile_object(m, _metrics, _metrics.Metric, "compile_config weighted_metrics")
-                             for m in weighted],
+        "loss": read(config.get("loss"), "loss", "compile_config loss"),
+        "loss_weights": config.get("loss_weights"),
+        "metrics": read(config.get("metrics") or [], "metric", "compile_config metrics"),
+        "weighted_metrics": read(config.get("weighted_metrics") or [], "metric", "compile_config weighted_metrics"),
     }
 
 
 # ----- Lamina -> Keras ------------------------------------------------------------------------------------------
-def _compile_entry_to_keras(value: Any, module: str, where: str) -> Any:
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, dict) and "class_name" in value:
-        return _keras_object(module, value["class_name"], dict(value["config"]))
-    raise ValueError(f"{where}: {value!r} is a function of your own, which Keras cannot rebuild")
-
-
 def compile_to_keras(settings: dict[str, Any], optimizer: Any) -> dict[str, Any]:
     """Keras's ``compile_config`` from ``compile_io.compile_settings`` (ValueError for what Keras lacks)."""
     options = dict(settings["optimizer"]["config"])
@@ -96,12 +85,19 @@ def compile_to_keras(settings: dict[str, Any], optimizer: Any) -> dict[str, Any]
             raise ValueError("the learning-rate schedule LinearDecay has no Keras equivalent")
         options["learning_rate"] = _keras_object("keras.optimizers.schedules", learning_rate["class_name"],
                                                  dict(learning_rate["config"]))
+    def write(value: Any, kind: str, where: str) -> Any:
+        """One loss or metric, or a list / dict of them (one per output)."""
+        if isinstance(value, dict) and set(value) == {"outputs"}:  # one per output, by name
+            return {key: write(item, kind, where) for key, item in value["outputs"].items()}
+        if isinstance(value, list):
+            return [write(item, kind, where) for item in value]
+        return keras_compile.to_keras(value, kind, where)
+
     return {
         "optimizer": _keras_object("keras.optimizers", type(optimizer).__name__, options),
-        "loss": _compile_entry_to_keras(settings["loss"], "keras.losses", "loss"),
-        "loss_weights": None,
-        "metrics": [_compile_entry_to_keras(m, "keras.metrics", "metric") for m in settings["metrics"]] or None,
-        "weighted_metrics": [_compile_entry_to_keras(m, "keras.metrics", "weighted metric")
-                             for m in settings["weighted_metrics"]] or None,
+        "loss": write(settings["loss"], "loss", "loss"),
+        "loss_weights": settings.get("loss_weights"),
+        "metrics": write(settings["metrics"], "metric", "metric") or None,
+        "weighted_metrics": write(settings["weighted_metrics"], "metric", "weighted metric") or None,
         "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False,
     }

@@ -126,7 +126,7 @@ def load_keras_archive(filepath: str, archive: zipfile.ZipFile, compile: bool = 
     compile_config = config.get("compile_config")
     if compile and compile_config:
         try:
-            arguments = keras_config.compile_from_keras(compile_config)
+            arguments = keras_config.compile_from_keras(compile_config, custom_objects)
         except (KeyError, TypeError, ValueError) as problem:
             warnings.warn(f"{filepath}: the model is loaded uncompiled; its Keras compile settings have no Lamina "
                           f"equivalent ({problem})", stacklevel=3)

@@ -23,6 +23,8 @@ from __future__ import annotations
 import math
 from typing import Any, Sequence
 
+import numpy as np
+
 
 def _check_number(name: str, value: Any, *, positive: bool = False,
                   nonnegative: bool = False) -> float:
@@ -41,7 +43,17 @@ def _check_number(name: str, value: Any, *, positive: bool = False,
 
 
 def _check_step(step: Any) -> float:
-    s = float(step)
+    """The step as a float: a Python or NumPy number, a 0-d (or one-element) array, or a Lamina tensor such as
+    ``optimizer.iterations`` (Keras passes a variable); anything else is a ValueError naming what it got."""
+    value = getattr(step, "data", step)  # a Tensor's (or Variable's) array
+    try:
+        array = np.asarray(value)
+        if array.size != 1 or array.dtype.kind not in "biuf" or array.dtype.kind == "b":
+            raise TypeError
+        s = float(array.reshape(()))
+    except (TypeError, ValueError):
+        raise ValueError(f"A schedule's step must be a number (or a one-element array or tensor). Received: "
+                         f"step={step!r}") from None
     if s < 0 or not math.isfinite(s):
         raise ValueError(f"A schedule's step must be a finite number >= 0. Received: step={step!r}")
     return s
