@@ -30,6 +30,7 @@ from ..packing import pack
 from ..random import make_rng
 from ..tensor import Tensor, no_grad
 from . import data_adapter as da
+from . import graph_checks
 from .weights_io import load_weights_file, save_weights_file
 
 Logs = dict[str, float]
@@ -177,7 +178,8 @@ class TrainingMixin:
             # arrays, which hold the same values, so its gradients are unaffected.
             pack(params)
             self._packed_weights = [id(p) for p in params]
-        if loss.requires_grad:
+        graph_checks.require_graph(loss, params, "fit")
+        if params:
             loss.backward()
             self.optimizer.step(params)
         self._update_metrics(float(loss.data), y, y_pred.data, sample_weight)
@@ -234,6 +236,7 @@ class TrainingMixin:
         """
 
         self._require_compiled("fit")
+        graph_checks.require_grad_mode("fit")
         verbose = _check_verbose(verbose)
         batch_size = da.check_batch_size(batch_size)
         split = da.check_validation_split(validation_split)
@@ -374,6 +377,7 @@ class TrainingMixin:
             >>> loss = model.train_on_batch(x_batch, y_batch)
         """
         self._require_compiled("train_on_batch")
+        graph_checks.require_grad_mode("train_on_batch")
         x, y, sample_weight = da.prepare(x, y, sample_weight)
         if class_weight is not None:
             class_weights = da.class_weight_to_sample_weight(y, class_weight)
