@@ -40,8 +40,12 @@ class Sequential(TrainingMixin):
         self.built = False
         self.input_shape: Shape | None = None
         self.output_shape: Shape | None = None
+        self._in_constructor = True  # the shuffle generator is drawn once the whole stack is built (below)
         for layer in layers or []:
             self.add(layer)
+        self._in_constructor = False
+        if self.built:
+            self._make_shuffle_rng()
         if not trainable:
             self.trainable = False
 
@@ -75,6 +79,8 @@ class Sequential(TrainingMixin):
         except Exception:
             self._layers.pop()  # a layer that does not fit leaves the model as it was
             raise
+        if self.built and not self._in_constructor:
+            self._make_shuffle_rng()
 
     def pop(self) -> Layer:
         """Remove and return the last layer."""
@@ -100,6 +106,8 @@ class Sequential(TrainingMixin):
         self.output_shape = self._propagate(shape, build=True)
         self.input_shape = shape
         self.built = True
+        if not self._in_constructor:
+            self._make_shuffle_rng()
 
     # ----- forward -------------------------------------------------------------------------------------------
     def __call__(self, inputs: Any, training: bool | None = False) -> Tensor:

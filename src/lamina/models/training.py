@@ -190,13 +190,19 @@ class TrainingMixin:
             loss = self._total_loss(y, y_pred, sample_weight)
         self._update_metrics(float(loss.data), y, y_pred.data, sample_weight)
 
+    def _make_shuffle_rng(self) -> None:
+        """Draw the model's own generator for the epoch permutations, once: called when the model is built.
+
+        Drawn with the model's weights, not at its first ``fit``, so that everything random about a model is
+        fixed once it is built, and several models' results do not depend on the order of their first fits.
+        """
+        if getattr(self, "_shuffle_rng", None) is None:
+            self._shuffle_rng = make_rng(getattr(self, "seed", None))
+
     def _shuffle_generator(self) -> np.random.Generator:
-        """The model's own generator for the epoch permutations, made at the first fit (so after
-        ``set_random_seed``, the layers' and the shuffle's draws are the same on every run)."""
-        rng = getattr(self, "_shuffle_rng", None)
-        if rng is None:
-            rng = self._shuffle_rng = make_rng(getattr(self, "seed", None))
-        return rng
+        """The generator drawn by ``_make_shuffle_rng`` (drawn now if the model was never built)."""
+        self._make_shuffle_rng()
+        return self._shuffle_rng
 
     # ----- fit ----------------------------------------------------------------------------------------------
     def fit(self, x: Any = None, y: Any = None, batch_size: int | None = None, epochs: int = 1,
