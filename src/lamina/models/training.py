@@ -30,7 +30,7 @@ from ..packing import pack
 from ..random import make_rng
 from ..tensor import Tensor, no_grad
 from . import data_adapter as da
-from . import graph_checks
+from . import graph_checks, label_checks
 from .weights_io import load_weights_file, save_weights_file
 
 Logs = dict[str, float]
@@ -255,9 +255,11 @@ class TrainingMixin:
         if class_weight is not None:
             class_weights = da.class_weight_to_sample_weight(y, class_weight)
             sample_weight = class_weights if sample_weight is None else sample_weight * class_weights
+        label_checks.check_labels(self, x, y)
         validation = None
         if validation_data is not None:
             validation = da.prepare(*da.unpack_validation_data(validation_data), prefix="validation_data ")
+            label_checks.check_labels(self, validation[0], validation[1], prefix="validation_data ")
         elif split > 0:
             (x, y, sample_weight), validation = da.split_validation((x, y, sample_weight), split)
         n = len(x)
@@ -330,6 +332,7 @@ class TrainingMixin:
         verbose = _check_verbose(verbose)
         batch_size = da.check_batch_size(batch_size)
         x, y, sample_weight = da.prepare(x, y, sample_weight)
+        label_checks.check_labels(self, x, y)
         steps = da.num_steps(len(x), batch_size)
         callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
                                      steps=steps)
@@ -385,6 +388,7 @@ class TrainingMixin:
         self._require_compiled("train_on_batch")
         graph_checks.require_grad_mode("train_on_batch")
         x, y, sample_weight = da.prepare(x, y, sample_weight)
+        label_checks.check_labels(self, x, y)
         if class_weight is not None:
             class_weights = da.class_weight_to_sample_weight(y, class_weight)
             sample_weight = class_weights if sample_weight is None else sample_weight * class_weights
@@ -399,6 +403,7 @@ class TrainingMixin:
         """Loss and metrics on this batch in inference mode (``reset_metrics`` as in ``train_on_batch``)."""
         self._require_compiled("test_on_batch")
         x, y, sample_weight = da.prepare(x, y, sample_weight)
+        label_checks.check_labels(self, x, y)
         if reset_metrics:
             self.reset_metrics()
         self._test_step(x, y, sample_weight)
