@@ -75,11 +75,25 @@ def _metric_from(entry: Any, custom_objects: Mapping[str, Any]) -> Any:
         return _resolve_custom(entry, custom_objects, "metric")
     if isinstance(entry, dict):
         name = entry.get("class_name")
-        cls = getattr(_metrics, name, None) if name in _metrics.__all__ else None
-        if not (isinstance(cls, type) and issubclass(cls, _metrics.Metric)):
-            raise ValueError(f"unknown metric class {name!r}")
+        cls = _metrics._CLASSES.get(name) if isinstance(name, str) else None  # concrete classes only
+        if cls is None:
+            raise ValueError(f"unknown metric class {name!r}; known: {sorted(_metrics._CLASSES)}")
         return cls(**entry.get("config", {}))
     return entry
+
+
+def require_concrete(arguments: Mapping[str, Any]) -> None:
+    """Refuse compile arguments rebuilt from a file that name an abstract base class (``Loss``, ``Metric``,
+    ``Optimizer``) or a wrapper that needs a function: they would construct, then fail at the first ``fit``."""
+    optimizer = arguments.get("optimizer")
+    if not isinstance(optimizer, str) and type(optimizer) not in set(_optimizers._BY_NAME.values()):
+        raise ValueError(f"the optimizer class {type(optimizer).__name__} is not one Lamina can train with")
+    loss = arguments.get("loss")
+    if not (loss is None or isinstance(loss, str) or type(loss) in set(_losses._CLASSES.values())):
+        raise ValueError(f"the loss class {type(loss).__name__} is abstract or needs a function")
+    for metric in [*(arguments.get("metrics") or []), *(arguments.get("weighted_metrics") or [])]:
+        if not (isinstance(metric, str) or type(metric) in set(_metrics._CLASSES.values())):
+            raise ValueError(f"the metric class {type(metric).__name__} is abstract or needs a function")
 
 
 def apply_compile_settings(model: Any, settings: Mapping[str, Any],

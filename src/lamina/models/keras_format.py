@@ -31,7 +31,8 @@ import numpy as np
 
 from ..layers.base import to_snake_case
 from ..utils.io import atomic_write
-from . import compile_io, keras_config
+from . import compile_io, hdf5_checks, keras_config, weight_plan
+from .file_checks import CONFIG_ERRORS, SafeArchive, describe_config_error, expansion_budget, open_regular_file
 
 KERAS_FORMAT_VERSION = "3.15.1"  # the Keras release whose files these were checked against
 _CONFIG, _METADATA, _WEIGHTS = "config.json", "metadata.json", "model.weights.h5"
@@ -59,54 +60,64 @@ def weight_keys(class_names: list[str]) -> list[str]:
 
 
 # ----- reading ----------------------------------------------------------------------------------------------------
-def _read_layer_weights(h5: Any, key: str) -> list[np.ndarray]:
-    group = h5.get(f"layers/{key}/vars")
-    if group is None:
-        return []
-    return [np.asarray(group[name]) for name in sorted(group.keys(), key=int)]
+def read_planned_weights(h5: Any, plan: list[weight_plan.PlannedLayer], describe: str, budget: int
+                         ) -> list[list[np.ndarray]]:
+    """Each planned layer's arrays from Keras's ``layers/<key>/vars`` groups of the open HDF5 file ``h5``.
+
+    The whole file is checked first (``hdf5_checks``: nothing that reads outside it, nothing that unpacks into
+    more than ``budget`` bytes), then every dataset's shape against the plan before it is read.
+    """
+    hdf5_checks.check_hdf5(h5, describe, budget)
+    arrays = []
+    for layer, key in zip(plan, weight_keys([layer.class_name for layer in plan])):
+        group = h5.get(f"layers/{key}/vars")
+        if group is None:
+            if layer.weights:
+                raise ValueError(f'{describe}: layer "{layer.name}" ({layer.class_name}) has {len(layer.weights)} '
+                                 f"weights but the file has no layers/{key}/vars")
+            arrays.append([])
+            continue
+        arrays.append(hdf5_checks.read_weights(group, layer.weights, f"{describe}: layers/{key}/vars"))
+    return arrays
 
 
-def load_keras_archive(filepath: str, archive: zipfile.ZipFile, compile: bool = True) -> Any:
+def load_keras_archive(archive: SafeArchive, compile: bool = True) -> Any:
     """A Lamina Sequential model from an open ``.keras`` archive (see ``load_model``)."""
     from .sequential import Sequential
 
+    describe = f"load_model: {archive.filepath} (Keras format)"
+
     def error(message: str) -> ValueError:
-        return ValueError(f"load_model: {filepath} (Keras format): {message}")
+        return ValueError(f"{describe}: {message}")
 
     h5py = _h5py()
-    try:
-        config = json.loads(archive.read(_CONFIG).decode("utf-8"))
-        weights_bytes = archive.read(_WEIGHTS)
-    except KeyError as missing:
-        raise error(f"the archive lacks {missing}") from None
-    except (zipfile.BadZipFile, OSError, UnicodeDecodeError, json.JSONDecodeError) as problem:
-        raise error(f"damaged archive member ({problem})") from None
+    config = archive.json(_CONFIG)
+    weights_bytes = archive.read(_WEIGHTS)
     try:
         lamina_config, build_shape = keras_config.sequential_from_keras(config)
+        # The weights' shapes are worked out from the config and checked against the HDF5 datasets before the
+        # model allocates anything.
+        plan = weight_plan.plan_sequential(lamina_config, build_shape)
+        with h5py.File(io.BytesIO(weights_bytes), "r") as h5:
+            arrays = read_planned_weights(h5, plan, f"{describe}: {_WEIGHTS}", expansion_budget(len(weights_bytes)))
         model = Sequential.from_config(lamina_config)
         if build_shape:
             model.build(build_shape)
-        with h5py.File(io.BytesIO(weights_bytes), "r") as h5:
-            keys = weight_keys([type(layer).__name__ for layer in model.layers])
-            for layer, key in zip(model.layers, keys):
-                arrays = _read_layer_weights(h5, key)
-                if len(arrays) != len(layer.weights):
-                    raise error(f'layer "{layer.name}" ({type(layer).__name__}) has {len(layer.weights)} weights '
-                                f"but model.weights.h5 holds {len(arrays)} under layers/{key}/vars")
-                layer.set_weights(arrays)
-    except (KeyError, TypeError, ValueError, OSError) as problem:
+        for layer, layer_arrays in zip(model.layers, arrays):
+            layer.set_weights(layer_arrays)
+    except CONFIG_ERRORS + (OSError,) as problem:  # h5py reports a damaged file as an OSError
         if isinstance(problem, ValueError) and str(problem).startswith("load_model:"):
             raise
-        raise error(str(problem)) from None
-    compile_config = config.get("compile_config")
+        raise error(describe_config_error(problem)) from None
+    compile_config = config.get("compile_config") if isinstance(config, dict) else None
     if compile and compile_config:
         try:
             arguments = keras_config.compile_from_keras(compile_config)
-        except (KeyError, TypeError, ValueError) as problem:
-            warnings.warn(f"{filepath}: the model is loaded uncompiled; its Keras compile settings have no Lamina "
-                          f"equivalent ({problem})", stacklevel=3)
-        else:
+            compile_io.require_concrete(arguments)
             model.compile(**arguments)
+        except CONFIG_ERRORS as problem:
+            warnings.warn(f"{archive.filepath}: the model is loaded uncompiled; its Keras compile settings have no "
+                          f"Lamina equivalent ({problem})", stacklevel=3)
     return model
 
 
@@ -173,3 +184,38 @@ def save_keras(model: Any, filepath: str | os.PathLike) -> None:
             archive.writestr(_METADATA, json.dumps(metadata))
             archive.writestr(_CONFIG, json.dumps(config))
             archive.writestr(_WEIGHTS, weights)
+
+
+# ----- Keras 3's weights file (.weights.h5) ---------------------------------------------------------------------
+def save_weights_h5(model: Any, filepath: str) -> None:
+    """Write ``model``'s weights as Keras 3's ``.weights.h5`` (the layout of ``model.weights.h5`` inside a
+    ``.keras`` file, without the optimizer), atomically; ``keras_model.load_weights`` reads it."""
+    if not model.built:
+        raise ValueError(f'save_weights: model "{model.name}" is not built, so it has no weights to write to '
+                         f"{filepath}; build it (or call it on data) first")
+    data = _weights_h5(model, write_optimizer=False)
+    with atomic_write(filepath, "wb") as handle:
+        handle.write(data)
+
+
+def load_weights_h5(model: Any, filepath: str) -> None:
+    """Read a Keras 3 ``.weights.h5`` file (written by Keras or by ``save_weights_h5``) into the built ``model``.
+
+    The file is checked as a ``.keras`` file's weights are (``hdf5_checks``), and each dataset's shape against the
+    model's weights before it is read; nothing is written into the model unless every weight was read.
+    """
+    describe = f"load_weights: {filepath}"
+    if not model.built:
+        raise ValueError(f'{describe}: model "{model.name}" is not built; build it (or call it on data) before '
+                         f"loading weights into it")
+    h5py = _h5py()
+    with open_regular_file(filepath, "load_weights") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        try:
+            with h5py.File(handle, "r") as h5:
+                arrays = read_planned_weights(h5, weight_plan.plan_from_model(model), describe,
+                                              expansion_budget(size))
+        except (OSError, KeyError, TypeError) as problem:  # how h5py reports a damaged file
+            raise ValueError(f"{describe}: not a readable HDF5 weights file ({type(problem).__name__}: "
+                             f"{problem})") from None
+    model.set_weights([array for layer_arrays in arrays for array in layer_arrays])

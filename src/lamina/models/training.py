@@ -30,8 +30,7 @@ from ..packing import pack
 from ..random import make_rng
 from ..tensor import Tensor, no_grad
 from . import data_adapter as da
-from . import graph_checks, label_checks
-from .weights_io import load_weights_file, save_weights_file
+from . import graph_checks, label_checks, weights_io
 
 Logs = dict[str, float]
 
@@ -418,16 +417,18 @@ class TrainingMixin:
 
     # ----- weights files ------------------------------------------------------------------------------------
     def save_weights(self, filepath: str, overwrite: bool = True) -> None:
-        """Write ``get_weights()`` to ``filepath`` atomically (see ``lamina.models.weights_io``).
+        """Write the weights to ``filepath`` atomically: Keras 3's format for a name ending in ``.weights.h5``,
+        Lamina's ``.npz`` otherwise (see ``lamina.models.weights_io``).
 
         Example:
             >>> model.save_weights("model.weights.npz")
         """
-        save_weights_file(filepath, self.get_weights(), overwrite=overwrite)
+        weights_io.save_model_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath: str) -> None:
-        """Read weights written by ``save_weights`` into this (built) model, checking count and shapes."""
-        self.set_weights(load_weights_file(filepath))
+        """Read weights written by ``save_weights`` (or Keras's ``.weights.h5``) into this built model, checking
+        count and shapes first."""
+        weights_io.load_model_weights(self, filepath)
 
 
 def _as_list(value: Any, name: str) -> list[Any]:

@@ -1,4 +1,5 @@
-"""Atomic file writing: a reader sees either the old file or the complete new one, never a torn mix.
+"""Safe file access: atomic writes (a reader sees the old file or the complete new one, never a torn mix), and
+opening for reading only what is a regular file.
 
 A checkpoint written while training is interrupted (a crash, Ctrl-C, a full disk) must not destroy the last good
 one. So the new content goes to a temporary file in the *same directory* as the target (``os.replace`` is atomic
@@ -27,12 +28,39 @@ import os
 import re
 import secrets
 import stat
-from typing import IO, Iterator
+from typing import IO, BinaryIO, Iterator
 
 try:  # POSIX: a writer's lock on its temporary tells a cleaner that the write is still in progress.
     import fcntl
 except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
+
+
+_FILE_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+               (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def open_regular_file(filepath: str | os.PathLike, where: str) -> BinaryIO:
+    """Open ``filepath`` for reading, refusing anything but a regular file (ValueError naming it).
+
+    The type is checked on the opened descriptor (no race between a check and the open), and the open does not
+    block, so a FIFO with no writer is refused instead of hanging. A missing file raises FileNotFoundError.
+    """
+    try:
+        fd = os.open(filepath, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except IsADirectoryError:  # Windows cannot open a directory at all
+        raise ValueError(f"{where}: {filepath} is a directory, not a regular file") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = next((name for test, name in _FILE_KINDS if test(mode)), "not a regular file")
+            raise ValueError(f"{where}: {filepath} is {kind}, not a regular file")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def resolve_target(path: str | os.PathLike) -> str:
