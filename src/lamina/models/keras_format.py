@@ -60,6 +60,15 @@ def weight_keys(class_names: list[str]) -> list[str]:
 
 
 # ----- reading ----------------------------------------------------------------------------------------------------
+def open_hdf5(source: Any, describe: str) -> Any:
+    """``h5py.File(source)`` for reading; a file h5py cannot open is a ValueError starting with ``describe``."""
+    h5py = _h5py()
+    try:
+        return h5py.File(source, "r")
+    except (OSError, ValueError) as problem:
+        raise ValueError(f"{describe}: not a readable HDF5 file ({problem})") from None
+
+
 def read_planned_weights(h5: Any, plan: list[weight_plan.PlannedLayer], describe: str, budget: int
                          ) -> list[list[np.ndarray]]:
     """Each planned layer's arrays from Keras's ``layers/<key>/vars`` groups of the open HDF5 file ``h5``.
@@ -90,7 +99,6 @@ def load_keras_archive(archive: SafeArchive, compile: bool = True) -> Any:
     def error(message: str) -> ValueError:
         return ValueError(f"{describe}: {message}")
 
-    h5py = _h5py()
     config = archive.json(_CONFIG)
     weights_bytes = archive.read(_WEIGHTS)
     try:
@@ -98,17 +106,18 @@ def load_keras_archive(archive: SafeArchive, compile: bool = True) -> Any:
         # The weights' shapes are worked out from the config and checked against the HDF5 datasets before the
         # model allocates anything.
         plan = weight_plan.plan_sequential(lamina_config, build_shape)
-        with h5py.File(io.BytesIO(weights_bytes), "r") as h5:
+        with open_hdf5(io.BytesIO(weights_bytes), f"{describe}: {_WEIGHTS}") as h5:
             arrays = read_planned_weights(h5, plan, f"{describe}: {_WEIGHTS}", expansion_budget(len(weights_bytes)))
         model = Sequential.from_config(lamina_config)
         if build_shape:
             model.build(build_shape)
         for layer, layer_arrays in zip(model.layers, arrays):
             layer.set_weights(layer_arrays)
-    except CONFIG_ERRORS + (OSError,) as problem:  # h5py reports a damaged file as an OSError
+    except CONFIG_ERRORS + (OSError,) as problem:  # h5py reports damage found while reading as an OSError
         if isinstance(problem, ValueError) and str(problem).startswith("load_model:"):
             raise
-        raise error(describe_config_error(problem)) from None
+        where = f"{_WEIGHTS}: " if isinstance(problem, OSError) else ""
+        raise error(where + describe_config_error(problem)) from None
     compile_config = config.get("compile_config") if isinstance(config, dict) else None
     if compile and compile_config:
         try:
@@ -208,14 +217,12 @@ def load_weights_h5(model: Any, filepath: str) -> None:
     if not model.built:
         raise ValueError(f'{describe}: model "{model.name}" is not built; build it (or call it on data) before '
                          f"loading weights into it")
-    h5py = _h5py()
     with open_regular_file(filepath, "load_weights") as handle:
         size = os.fstat(handle.fileno()).st_size
         try:
-            with h5py.File(handle, "r") as h5:
+            with open_hdf5(handle, describe) as h5:
                 arrays = read_planned_weights(h5, weight_plan.plan_from_model(model), describe,
                                               expansion_budget(size))
-        except (OSError, KeyError, TypeError) as problem:  # how h5py reports a damaged file
-            raise ValueError(f"{describe}: not a readable HDF5 weights file ({type(problem).__name__}: "
-                             f"{problem})") from None
+        except (OSError, KeyError, TypeError) as problem:  # how h5py reports damage found while reading
+            raise ValueError(f"{describe}: damaged HDF5 weights file ({type(problem).__name__}: {problem})") from None
     model.set_weights([array for layer_arrays in arrays for array in layer_arrays])
