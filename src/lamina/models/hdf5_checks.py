@@ -86,6 +86,10 @@ def _check_storage(dataset: Any, path: str, refuse: Any) -> None:
 def read_weights(group: Any, planned: Sequence[Any], describe: str) -> list[np.ndarray]:
     """The datasets ``0..n-1`` of a Keras ``vars`` group, each checked against its ``PlannedWeight`` (shape, and
     values that fit the model's dtype) before or as it is read; ValueError naming ``describe`` otherwise."""
+    import h5py
+
+    if not isinstance(group, h5py.Group):
+        raise ValueError(f"{describe}: is not a group of datasets")
     names = sorted(group.keys(), key=lambda name: int(name) if name.isdigit() else -1)
     if names != [str(i) for i in range(len(names))]:
         raise ValueError(f"{describe}: holds datasets {names[:8]}, not 0..n-1")
@@ -95,7 +99,7 @@ def read_weights(group: Any, planned: Sequence[Any], describe: str) -> list[np.n
     for name, weight in zip(names, planned):
         dataset = group[name]
         where = f"{describe}/{name}"
-        if not hasattr(dataset, "dtype") or dataset.dtype.kind not in "biuf":
+        if not isinstance(dataset, h5py.Dataset) or dataset.dtype.kind not in "biuf":
             raise ValueError(f"{where}: is not a numeric dataset")
         if tuple(dataset.shape or ()) != weight.shape:
             raise ValueError(f"{where}: has shape {tuple(dataset.shape or ())}, but the model's {weight.name} "

@@ -36,6 +36,8 @@ from .file_checks import CONFIG_ERRORS, SafeArchive, describe_config_error, expa
 
 KERAS_FORMAT_VERSION = "3.15.1"  # the Keras release whose files these were checked against
 _CONFIG, _METADATA, _WEIGHTS = "config.json", "metadata.json", "model.weights.h5"
+# How h5py reports damage it finds while reading a file's structure (HDF5's own errors, wrapped).
+_HDF5_ERRORS = (OSError, RuntimeError)
 
 
 def _h5py() -> Any:
@@ -113,10 +115,10 @@ def load_keras_archive(archive: SafeArchive, compile: bool = True) -> Any:
             model.build(build_shape)
         for layer, layer_arrays in zip(model.layers, arrays):
             layer.set_weights(layer_arrays)
-    except CONFIG_ERRORS + (OSError,) as problem:  # h5py reports damage found while reading as an OSError
+    except CONFIG_ERRORS + _HDF5_ERRORS as problem:
         if isinstance(problem, ValueError) and str(problem).startswith("load_model:"):
             raise
-        where = f"{_WEIGHTS}: " if isinstance(problem, OSError) else ""
+        where = f"{_WEIGHTS}: " if isinstance(problem, _HDF5_ERRORS) else ""
         raise error(where + describe_config_error(problem)) from None
     compile_config = config.get("compile_config") if isinstance(config, dict) else None
     if compile and compile_config:
@@ -223,6 +225,8 @@ def load_weights_h5(model: Any, filepath: str) -> None:
             with open_hdf5(handle, describe) as h5:
                 arrays = read_planned_weights(h5, weight_plan.plan_from_model(model), describe,
                                               expansion_budget(size))
-        except (OSError, KeyError, TypeError) as problem:  # how h5py reports damage found while reading
+        except _HDF5_ERRORS + (KeyError, TypeError, ValueError) as problem:
+            if isinstance(problem, ValueError) and str(problem).startswith(describe):
+                raise
             raise ValueError(f"{describe}: damaged HDF5 weights file ({type(problem).__name__}: {problem})") from None
     model.set_weights([array for layer_arrays in arrays for array in layer_arrays])
