@@ -87,33 +87,18 @@ def patch_member(path: Path, name: str, *, flag_bits: int | None = None, method:
     """Set the general-purpose flags and/or compression method of member ``name`` in both of its headers
     (local header and central directory), as a forger would; sizes and data stay as they are."""
     data = bytearray(path.read_bytes())
-    encoded = name.encode()
-    position = 0
-    while True:  # local headers: signature, version(2), flags(2), method(2), ..., name length at 26
-        position = data.find(b"PK\x03\x04", position)
-        if position < 0:
-            break
-        name_length = struct.unpack_from("<H", data, position + 26)[0]
-        if bytes(data[position + 30:position + 30 + name_length]) == encoded:
-            _set_fields(data, position + 6, flag_bits, method)
-        position += 4
-    position = 0
-    while True:  # central directory: signature, made-by(2), version(2), flags(2), method(2), name length at 28
-        position = data.find(b"PK\x01\x02", position)
-        if position < 0:
-            break
-        name_length = struct.unpack_from("<H", data, position + 28)[0]
-        if bytes(data[position + 46:position + 46 + name_length]) == encoded:
-            _set_fields(data, position + 8, flag_bits, method)
-        position += 4
+    # (signature, offset of the name length, offset of the name, offset of the flags; the method follows them)
+    for signature, length_at, name_at, flags_at in ((b"PK\x03\x04", 26, 30, 6), (b"PK\x01\x02", 28, 46, 8)):
+        position = data.find(signature)
+        while position >= 0:
+            length = struct.unpack_from("<H", data, position + length_at)[0]
+            if bytes(data[position + name_at:position + name_at + length]) == name.encode():
+                if flag_bits is not None:
+                    struct.pack_into("<H", data, position + flags_at, flag_bits)
+                if method is not None:
+                    struct.pack_into("<H", data, position + flags_at + 2, method)
+            position = data.find(signature, position + 4)
     path.write_bytes(bytes(data))
-
-
-def _set_fields(data: bytearray, offset: int, flag_bits: int | None, method: int | None) -> None:
-    if flag_bits is not None:
-        struct.pack_into("<H", data, offset, flag_bits)
-    if method is not None:
-        struct.pack_into("<H", data, offset + 2, method)
 
 
 def nested_json(depth: int) -> bytes:

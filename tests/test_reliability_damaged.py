@@ -132,6 +132,9 @@ ABSTRACT_OR_CALLABLE = {
     "negative units": ("config.json", lambda c: _set_option(c, 1, "units", -5), "units"),
     "infinite units": ("config.json", lambda c: _set_option(c, 1, "units", float("inf")), "units"),
     "shape not a list": ("config.json", lambda c: _set_option(c, 0, "batch_shape", "x"), "rebuild"),
+    "random state of a huge dtype": ("training.json", lambda t: {**t, "rng": {**t["rng"], "shuffle": {
+        "bit_generator": "MT19937", "state": {"key": {"__ndarray__": ["x" * 64], "dtype": "V1000000000"},
+                                              "pos": 0}}}}, "V1000000000"),
 }
 
 

@@ -4,8 +4,8 @@
 truncated or made to hurt. Before anything large is read or allocated, this module checks what the archive
 *declares*:
 
-- the path is a regular file (not a directory, FIFO or device such as ``/dev/zero``), checked on the opened
-  descriptor, and opened without blocking, so a FIFO cannot hang the call;
+- the path is a regular file (not a directory, FIFO or device such as ``/dev/zero``): ``utils.io``'s
+  ``open_regular_file`` checks the opened descriptor, and opens without blocking, so a FIFO cannot hang the call;
 - no two members share a name, no member is encrypted or uses a compression other than stored or deflated;
 - the members' uncompressed sizes add up to at most ``MAX_EXPANSION`` times the file's size (or
   ``MIN_BUDGET``, whichever is larger): a small file cannot unpack into gigabytes (Lamina and Keras write stored,
@@ -15,6 +15,8 @@ truncated or made to hurt. Before anything large is read or allocated, this modu
   expects, before its data is read; only plain numeric dtypes are accepted (never pickles).
 
 All of it runs on headers, so a hostile file is refused in milliseconds, with memory bounded by the budget above.
+What the arrays must be (their shapes) comes from the model's config, worked out without building the model
+(``weight_plan``); HDF5 content is checked by ``hdf5_checks``.
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ _READABLE_COMPRESSION = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "de
 # What rebuilding objects from a parsed but hostile config can raise (a list where a dict belongs, a huge or
 # negative number, an abstract class): all of them become a ValueError naming the file.
 CONFIG_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError, ArithmeticError, NotImplementedError)
+# What reading a damaged zip member can raise (zipfile's own errors, and those of the decompressor beneath it).
+ZIP_READ_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, NotImplementedError,
+                   RuntimeError, ValueError)
 
 
 def describe_config_error(error: BaseException) -> str:
@@ -50,11 +55,6 @@ def describe_config_error(error: BaseException) -> str:
     if isinstance(error, ValueError):
         return str(error)
     return f"{type(error).__name__}: {error}"
-
-
-# What reading a damaged zip member can raise (zipfile's own errors, and those of the decompressor beneath it).
-ZIP_READ_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, NotImplementedError,
-                   RuntimeError, ValueError)
 
 
 def expansion_budget(physical_size: int) -> int:

@@ -10,6 +10,13 @@ The file is an uncompressed zip archive of
                         not the layer's name; layers without weights have empty ``vars`` groups. Each ``vars``
                         group carries the layer's name as an attribute; ``optimizer/vars`` holds the optimizer's.
 
+Reading checks the archive (``file_checks``), works out every weight's shape from the config without building
+the model (``weight_plan``), refuses HDF5 content that reads outside the file or unpacks into far more than it
+stores (``hdf5_checks``), and compares each dataset's shape with the plan before reading it; only then is the
+model built. ``save_weights_h5`` / ``load_weights_h5`` write and read Keras 3's ``.weights.h5``, which is
+``model.weights.h5`` on its own (Keras's ``save_weights`` also stores the optimizer's variables there; Lamina
+skips them when reading and does not write them).
+
 Keras and Lamina keep weights in the same order (Dense ``[kernel, bias]``, BatchNormalization
 ``[gamma, beta, moving_mean, moving_variance]``), so arrays move across unchanged. The optimizer's moments are not
 carried over (the two libraries lay them out differently): a model read from Keras is compiled with a fresh
