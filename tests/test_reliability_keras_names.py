@@ -55,6 +55,13 @@ def test_save_weights_refuses_other_keras_names(tmp_path, name) -> None:
     assert os.listdir(tmp_path) == []
 
 
+@pytest.mark.parametrize("name, weights_only", [("m.h5", False), ("w.h5", True), ("w.keras", True)])
+def test_model_checkpoint_refuses_these_names_when_made(tmp_path, name, weights_only) -> None:
+    """At construction, as Keras 3 does, rather than at the end of the first epoch."""
+    with pytest.raises(ValueError, match=name):
+        lamina.callbacks.ModelCheckpoint(str(tmp_path / name), save_weights_only=weights_only)
+
+
 def test_weights_h5_is_keras_layout_and_round_trips(tmp_path) -> None:
     model, x = model_and_data()
     path = tmp_path / "w.weights.h5"

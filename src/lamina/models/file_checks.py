@@ -224,9 +224,8 @@ class SafeArchive:
         if expected_shape is not None and tuple(shape) != tuple(expected_shape):
             raise self.error(f"{name} holds an array of shape {shape}, but the model needs {tuple(expected_shape)}")
         data = self.read(name)
-        count = math.prod(shape)
-        array = np.frombuffer(data, dtype=dtype, count=count, offset=offset)
-        return array.reshape(shape, order="F" if fortran else "C")
+        array = np.frombuffer(data, dtype=dtype, count=math.prod(shape), offset=offset)
+        return array.reshape(shape, order="F" if fortran else "C").copy()  # writable, aligned, not tied to data
 
 
 def read_npy_header(stream: BinaryIO) -> tuple[tuple[int, ...], np.dtype, bool, int]:

@@ -70,9 +70,10 @@ def _write_array(archive: zipfile.ZipFile, name: str, array: np.ndarray) -> None
         np.lib.format.write_array(member, np.asarray(array), allow_pickle=False)
 
 
-def _refuse_hdf5_name(filepath: str) -> None:
-    """``.h5`` names Keras's legacy HDF5 model format, which Lamina does not write (see docs/notes/rel.md: a
-    whole-model HDF5 file holds a Keras 2 config and Keras's own optimizer layout); never a zip under that name."""
+def check_model_path(filepath: str) -> None:
+    """Refuse a name ``model.save`` must not write: ``.h5`` means Keras's legacy HDF5 model format, which Lamina
+    does not write (a Keras 2-style config and Keras's own optimizer layout in HDF5), and ``.weights.h5`` a
+    weights file; Lamina never writes a zip under those names. (Also checked by ModelCheckpoint when it is made.)"""
     lower = filepath.lower()
     if lower.endswith(".weights.h5"):
         raise ValueError(f"save: {filepath}: a .weights.h5 name is for weights alone: use "
@@ -96,7 +97,7 @@ def save_model(model: Any, filepath: str | os.PathLike, overwrite: bool = True) 
         >>> save_model(model, "classifier.lamina")
     """
     filepath = os.fspath(filepath)
-    _refuse_hdf5_name(filepath)
+    check_model_path(filepath)
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(f"save: {filepath} exists and overwrite=False")
     if filepath.endswith(".keras"):

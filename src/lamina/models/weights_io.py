@@ -33,7 +33,8 @@ _FORMATS = ("'<name>.weights.h5' (Keras 3's weights file, readable by Keras) or 
             "'<name>.weights.npz' (Lamina's .npz weights file)")
 
 
-def _refuse_keras_extension(filepath: str) -> None:
+def check_weights_path(filepath: str) -> None:
+    """Refuse a name ``save_weights`` must not write: Keras's ``.h5`` (other than ``.weights.h5``) and ``.keras``."""
     lower = filepath.lower()
     if lower.endswith((".h5", ".hdf5")) and not lower.endswith(KERAS_WEIGHTS_SUFFIX):
         raise ValueError(f"save_weights: {filepath}: a name ending in .h5 means Keras 2's legacy HDF5 weights file, "
@@ -46,7 +47,7 @@ def _refuse_keras_extension(filepath: str) -> None:
 def save_model_weights(model: Any, filepath: str | os.PathLike, overwrite: bool = True) -> None:
     """``model.save_weights(filepath)``: the format chosen by the name (see the module docstring)."""
     filepath = os.fspath(filepath)
-    _refuse_keras_extension(filepath)
+    check_weights_path(filepath)
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(f"save_weights: {filepath} exists and overwrite=False")
     if filepath.lower().endswith(KERAS_WEIGHTS_SUFFIX):
