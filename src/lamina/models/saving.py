@@ -220,9 +220,10 @@ def _optimizer_members(archive: SafeArchive, names: Any, trainable: list[weight_
                                 f"weights")
         shape = trainable[int(index)].shape
         member = f"optimizer/{i}.npy"
-        if archive.npy_header(member)[0] != shape:
-            raise archive.error(f"{member} ({key}) holds an array of shape {archive.npy_header(member)[0]}, but "
-                                f"trainable weight {index} has shape {shape}")
+        declared = archive.npy_header(member)[0]
+        if declared != shape:
+            raise archive.error(f"{member} ({key}) holds an array of shape {declared}, but trainable weight "
+                                f"{index} has shape {shape}")
         members.append((str(key), member, shape))
     return members
 
