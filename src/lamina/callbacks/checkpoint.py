@@ -46,6 +46,8 @@ class ModelCheckpoint(Callback):
             raise ValueError(f"ModelCheckpoint: save_freq must be 'epoch' or a positive integer; "
                              f"received {save_freq!r}")
         self.filepath = os.fspath(filepath)
+        from ..models import saving, weights_io  # here: the models package imports the callbacks
+        (weights_io.check_weights_path if save_weights_only else saving.check_model_path)(self.filepath)
         self.monitor = monitor
         self.verbose = verbose
         self.save_best_only = save_best_only

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..utils.io import open_regular_file
+
 # Element type code (third byte of the magic number) -> big-endian NumPy dtype.
 _DTYPES: dict[int, np.dtype] = {
     0x08: np.dtype(">u1"),
@@ -29,28 +31,55 @@ _DTYPES: dict[int, np.dtype] = {
 }
 _CODES: dict[np.dtype, int] = {dtype.newbyteorder("="): code for code, dtype in _DTYPES.items()}
 _GZIP_MAGIC = b"\x1f\x8b"
+MAX_GZIP_EXPANSION = 100
+MIN_GZIP_BUDGET = 256 * 2**20
 
 
 def read_bytes(path: str | os.PathLike[str]) -> bytes:
     """Return the content of ``path``, decompressed when it is a gzip file.
 
     Gzip is recognised by its two magic bytes, so ``train-images-idx3-ubyte`` that happens to be compressed (or a
-    ``.gz`` that is not) is still read correctly.
+    ``.gz`` that is not) is still read correctly. Only a regular file is read (not a FIFO or a device such as
+    ``/dev/zero``), and a gzip stream may unpack into at most ``MAX_GZIP_EXPANSION`` times its size (or
+    ``MIN_GZIP_BUDGET``): MNIST's files unpack about 5x.
 
     Raises:
-        ValueError: the gzip stream is truncated or corrupt (the message names the file).
+        ValueError: not a regular file, or the gzip stream is truncated, corrupt or a bomb (the message names the
+            file). OSError: the file cannot be read.
     """
     path = Path(path)
-    raw = path.read_bytes()
+    with open_regular_file(path, "read_idx") as handle:
+        raw = handle.read()
     if raw[:2] != _GZIP_MAGIC:
         return raw
     try:
-        return gzip.decompress(raw)
-    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
-        # EOFError: stream cut short; BadGzipFile: bad header, CRC or length; zlib.error: corrupt deflate data.
+        return _gunzip(raw, max(MIN_GZIP_BUDGET, MAX_GZIP_EXPANSION * len(raw)), path)
+    except (EOFError, zlib.error) as exc:
+        # EOFError: stream cut short; zlib.error: bad header, CRC, length or deflate data.
         raise ValueError(
             f"{path}: truncated or corrupt gzip stream ({exc}); delete the file and fetch it again"
         ) from exc
+
+
+def _gunzip(raw: bytes, limit: int, path: Path) -> bytes:
+    """Decompress every gzip member of ``raw`` (checking each one's CRC and length), at most ``limit`` bytes."""
+    parts = []
+    total = 0
+    data = raw
+    while data:
+        stream = zlib.decompressobj(16 + zlib.MAX_WBITS)  # gzip framing: zlib checks the CRC-32 and length
+        part = stream.decompress(data, limit + 1 - total)
+        total += len(part)
+        if total > limit:
+            raise ValueError(f"{path}: the gzip stream unpacks into more than {limit} bytes from {len(raw)}; "
+                             f"refused (not an IDX file, or a decompression bomb)")
+        if not stream.eof:
+            raise EOFError("the compressed stream ends before its last block")
+        parts.append(part)
+        data = stream.unused_data
+        if not data.strip(b"\0"):  # gzip tolerates zero padding after the last member
+            break
+    return b"".join(parts)
 
 
 def parse_idx(data: bytes, source: str | os.PathLike[str] = "<bytes>") -> np.ndarray:

@@ -20,8 +20,10 @@ Names follow Keras: an unnamed layer is called by the snake_case of its class pl
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import re
+import threading
 from collections import defaultdict
 from typing import Any, ClassVar, Iterable, Iterator, Sequence
 
@@ -38,6 +40,29 @@ from .symbolic import KerasTensor, Node, call_context, is_symbolic
 Shape = tuple["int | None", ...]
 
 _name_counts: defaultdict[str, int] = defaultdict(int)
+
+
+class _WeightMode(threading.local):
+    """Per thread: whether ``add_weight`` makes placeholders (see ``placeholder_weights``)."""
+
+    placeholders = False
+
+
+_weight_mode = _WeightMode()
+
+
+@contextlib.contextmanager
+def placeholder_weights() -> Iterator[None]:
+    """Inside this block, ``add_weight`` creates every weight as a zero-stride, read-only placeholder of the right
+    shape and dtype: no memory, no initializer run, no random draw. A loader builds a model from an untrusted
+    config this way, checks the shapes against the file's arrays, and only then gives each weight its real values
+    (``models/weight_plan.py``)."""
+    previous = _weight_mode.placeholders
+    _weight_mode.placeholders = True
+    try:
+        yield
+    finally:
+        _weight_mode.placeholders = previous
 # Set once any layer calls add_loss: only then does the outermost call clear the losses of the previous one.
 _losses_used = False
 
@@ -286,14 +311,20 @@ class Layer:
         if store_as_attribute and (not name.isidentifier() or hasattr(type(self), name)):
             raise ValueError(f'Layer "{self.name}": cannot create a weight named {name!r} (not an identifier, '
                              f'or already used by the layer)')
-        if initializer is None:
-            initializer = "glorot_uniform" if dtype.kind == "f" else "zeros"
-        init = _initializers.get(initializer)
-        value = np.asarray(init(shape, dtype=dtype), dtype=dtype, order="C")
-        if value.shape != shape:
-            raise ValueError(f'Layer "{self.name}": initializer of weight {name!r} returned shape {value.shape}, '
-                             f'expected {shape}')
-        variable = Variable(value, dtype=dtype, trainable=trainable, name=name)
+        if any(d < 0 for d in shape):
+            raise ValueError(f'Layer "{self.name}": weight {name!r} would have the negative shape {shape}')
+        if _weight_mode.placeholders:
+            variable = Variable(np.zeros((), dtype), dtype=dtype, trainable=trainable, name=name)
+            variable.data = np.broadcast_to(variable.data, shape)
+        else:
+            if initializer is None:
+                initializer = "glorot_uniform" if dtype.kind == "f" else "zeros"
+            init = _initializers.get(initializer)
+            value = np.asarray(init(shape, dtype=dtype), dtype=dtype, order="C")
+            if value.shape != shape:
+                raise ValueError(f'Layer "{self.name}": initializer of weight {name!r} returned shape {value.shape}, '
+                                 f'expected {shape}')
+            variable = Variable(value, dtype=dtype, trainable=trainable, name=name)
         variable.path = f"{self.name}/{name}"
         self._own(variable)
         if regularizer is not None:

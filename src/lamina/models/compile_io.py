@@ -107,6 +107,30 @@ def _entry_from(entry: Any, custom_objects: Mapping[str, Any], kind: str) -> Any
     return _metrics.from_config(entry)
 
 
+def require_concrete(arguments: Mapping[str, Any]) -> None:
+    """Refuse compile arguments rebuilt from a file that name an abstract base class (``Loss``, ``Metric``,
+    ``Optimizer``) or a wrapper that needs a function: they would construct, then fail at the first ``fit``."""
+    optimizer = arguments.get("optimizer")
+    if not isinstance(optimizer, str) and type(optimizer) not in set(_optimizers._BY_NAME.values()):
+        raise ValueError(f"the optimizer class {type(optimizer).__name__} is not one Lamina can train with")
+
+    def leaves(value: Any) -> list[Any]:
+        if isinstance(value, dict):
+            return [leaf for item in value.values() for leaf in leaves(item)]
+        if isinstance(value, (list, tuple)):
+            return [leaf for item in value for leaf in leaves(item)]
+        return [value]
+
+    for loss in leaves(arguments.get("loss")):
+        if not (loss is None or isinstance(loss, str) or callable(loss) and not isinstance(loss, _losses.Loss)
+                or type(loss) in set(_losses._CLASSES.values())):
+            raise ValueError(f"the loss class {type(loss).__name__} is abstract or needs a function")
+    for metric in leaves([arguments.get("metrics") or [], arguments.get("weighted_metrics") or []]):
+        if not (metric is None or isinstance(metric, str) or callable(metric) and not isinstance(metric, _metrics.Metric)
+                or type(metric) in set(_metrics._CLASSES.values())):
+            raise ValueError(f"the metric class {type(metric).__name__} is abstract or needs a function")
+
+
 def apply_compile_settings(model: Any, settings: Mapping[str, Any],
                            custom_objects: Mapping[str, Any] | None = None) -> None:
     """``model.compile(...)`` with what ``compile_settings`` returned."""

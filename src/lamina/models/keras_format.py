@@ -13,6 +13,13 @@ The file is an uncompressed zip archive of
                         ``layers/<key>/layers/...`` (``functional``, ``sequential``). Each ``vars`` group carries
                         the layer's name as an attribute; ``optimizer/vars`` holds the optimizer's.
 
+Reading checks the archive (``file_checks``), works out every weight's shape from the config without building
+the model (``weight_plan``), refuses HDF5 content that reads outside the file or unpacks into far more than it
+stores (``hdf5_checks``), and compares each dataset's shape with the plan before reading it; only then is the
+model built. ``save_weights_h5`` / ``load_weights_h5`` write and read Keras 3's ``.weights.h5``, which is
+``model.weights.h5`` on its own (Keras's ``save_weights`` also stores the optimizer's variables there; Lamina
+skips them when reading and does not write them).
+
 Keras and Lamina keep weights in the same order (Dense ``[kernel, bias]``, BatchNormalization
 ``[gamma, beta, moving_mean, moving_variance]``), so arrays move across unchanged. The optimizer's moments are not
 carried over (the two libraries lay them out differently): a model read from Keras is compiled with a fresh
@@ -34,10 +41,13 @@ import numpy as np
 
 from ..layers.base import to_snake_case
 from ..utils.io import atomic_write
-from . import compile_io, keras_config, keras_layers
+from . import compile_io, hdf5_checks, keras_config, keras_layers, weight_plan
+from .file_checks import CONFIG_ERRORS, SafeArchive, describe_config_error, expansion_budget, open_regular_file
 
 KERAS_FORMAT_VERSION = "3.15.1"  # the Keras release whose files these were checked against
 _CONFIG, _METADATA, _WEIGHTS = "config.json", "metadata.json", "model.weights.h5"
+# How h5py reports damage it finds while reading a file's structure (HDF5's own errors, wrapped).
+_HDF5_ERRORS = (OSError, RuntimeError)
 
 
 def _h5py() -> Any:
@@ -62,76 +72,97 @@ def weight_keys(class_names: list[str]) -> list[str]:
 
 
 # ----- reading ----------------------------------------------------------------------------------------------------
-def _read_layer_weights(h5: Any, path: str) -> list[np.ndarray]:
-    group = h5.get(f"{path}/vars")
-    if group is None:
-        return []
-    return [np.asarray(group[name]) for name in sorted(group.keys(), key=int)]
-
-
-def _keras_layers(model: Any) -> list[Any]:
-    """The layers of ``model`` that Keras stores under ``layers/`` (a functional model's Inputs included)."""
-    return model.layers
+def open_hdf5(source: Any, describe: str) -> Any:
+    """``h5py.File(source)`` for reading; a file h5py cannot open is a ValueError starting with ``describe``."""
+    h5py = _h5py()
+    try:
+        return h5py.File(source, "r")
+    except (OSError, ValueError) as problem:
+        raise ValueError(f"{describe}: not a readable HDF5 file ({problem})") from None
 
 
 def _is_model(layer: Any) -> bool:
     return hasattr(layer, "fit") and hasattr(layer, "_graph")
 
 
-def _read_weights_into(h5: Any, model: Any, prefix: str, error: Any) -> None:
-    layers = _keras_layers(model)
-    for layer, key in zip(layers, weight_keys([layer.class_name for layer in layers])):
-        path = f"{prefix}layers/{key}"
-        if _is_model(layer):
-            _read_weights_into(h5, layer, f"{path}/", error)
-            continue
-        arrays = _read_layer_weights(h5, path)
-        if len(arrays) != len(layer.weights):
-            raise error(f'layer "{layer.name}" ({layer.class_name}) has {len(layer.weights)} weights but '
-                        f"model.weights.h5 holds {len(arrays)} under {path}/vars")
-        layer.set_weights(arrays)
+def read_model_weights(h5: Any, model: Any, describe: str, budget: int) -> list[tuple[Any, list[np.ndarray]]]:
+    """(layer, its arrays) for every layer of ``model`` (nested models included) from Keras's
+    ``layers/<key>/vars`` groups of the open HDF5 file ``h5``.
+
+    The whole file is checked first (``hdf5_checks``: nothing that reads outside it, nothing that unpacks into
+    more than ``budget`` bytes), then every dataset's shape against the layer's weights before it is read.
+    """
+    hdf5_checks.check_hdf5(h5, describe, budget)
+    found: list[tuple[Any, list[np.ndarray]]] = []
+
+    def collect(owner: Any, prefix: str) -> None:
+        layers = owner.layers
+        for layer, key in zip(layers, weight_keys([layer.class_name for layer in layers])):
+            path = f"{prefix}layers/{key}"
+            if _is_model(layer):
+                collect(layer, f"{path}/")
+                continue
+            planned = weight_plan.planned_layer(layer)
+            group = h5.get(f"{path}/vars")
+            if group is None:
+                if planned.weights:
+                    raise ValueError(f'{describe}: layer "{layer.name}" ({layer.class_name}) has '
+                                     f"{len(planned.weights)} weights but the file has no {path}/vars")
+                continue
+            found.append((layer, hdf5_checks.read_weights(group, planned.weights, f"{describe}: {path}/vars")))
+
+    collect(model, "")
+    return found
 
 
-def load_keras_archive(filepath: str, archive: zipfile.ZipFile, compile: bool = True,
-                       custom_objects: Any = None) -> Any:
+def load_keras_archive(archive: SafeArchive, compile: bool = True, custom_objects: Any = None) -> Any:
     """A Lamina model (Sequential or functional) from an open ``.keras`` archive (see ``load_model``)."""
     from .functional_config import layer_from_entry
 
-    def error(message: str) -> ValueError:
-        return ValueError(f"load_model: {filepath} (Keras format): {message}")
+    describe = f"load_model: {archive.filepath} (Keras format)"
 
-    h5py = _h5py()
+    def error(message: str) -> ValueError:
+        return ValueError(f"{describe}: {message}")
+
+    config = archive.json(_CONFIG)
+    weights_bytes = archive.read(_WEIGHTS)
     try:
-        config = json.loads(archive.read(_CONFIG).decode("utf-8"))
-        weights_bytes = archive.read(_WEIGHTS)
-    except KeyError as missing:
-        raise error(f"the archive lacks {missing}") from None
-    except (zipfile.BadZipFile, OSError, UnicodeDecodeError, json.JSONDecodeError) as problem:
-        raise error(f"damaged archive member ({problem})") from None
-    try:
-        class_name = config.get("class_name")
+        class_name = config.get("class_name") if isinstance(config, dict) else None
         if class_name not in ("Sequential", "Functional", "Model"):
             raise error(f"Lamina reads Sequential and functional models; this file holds a {class_name!r} model")
         entry = keras_layers.layer_from_keras(config)
         build_shape = entry["config"].pop("build_input_shape", None)
-        model = layer_from_entry(entry, custom_objects)
-        if build_shape and not model.built:
-            model.build(build_shape)
-        with h5py.File(io.BytesIO(weights_bytes), "r") as h5:
-            _read_weights_into(h5, model, "", error)
-    except (KeyError, TypeError, ValueError, OSError) as problem:
+
+        def make() -> Any:
+            built = layer_from_entry(entry, custom_objects)
+            if build_shape and not built.built:
+                built.build(build_shape)
+            return built
+
+        # The model is rebuilt with placeholder weights; the HDF5 datasets are checked against them before
+        # anything the size of a weight is allocated.
+        model = weight_plan.build_with_placeholders(make)
+        with open_hdf5(io.BytesIO(weights_bytes), f"{describe}: {_WEIGHTS}") as h5:
+            found = read_model_weights(h5, model, f"{describe}: {_WEIGHTS}", expansion_budget(len(weights_bytes)))
+        for layer, arrays in found:
+            weight_plan.materialize(layer.weights, arrays)
+        missing = [v.path or v.name for v in model.weights if not v.data.flags.writeable]
+        if missing:
+            raise error(f"the file holds no values for weight(s) {missing}")
+    except CONFIG_ERRORS + _HDF5_ERRORS as problem:
         if isinstance(problem, ValueError) and str(problem).startswith("load_model:"):
             raise
-        raise error(str(problem)) from None
-    compile_config = config.get("compile_config")
+        where = f"{_WEIGHTS}: " if isinstance(problem, _HDF5_ERRORS) else ""
+        raise error(where + describe_config_error(problem)) from None
+    compile_config = config.get("compile_config") if isinstance(config, dict) else None
     if compile and compile_config:
         try:
             arguments = keras_config.compile_from_keras(compile_config, custom_objects)
-        except (KeyError, TypeError, ValueError) as problem:
-            warnings.warn(f"{filepath}: the model is loaded uncompiled; its Keras compile settings have no Lamina "
-                          f"equivalent ({problem})", stacklevel=3)
-        else:
+            compile_io.require_concrete(arguments)
             model.compile(**arguments)
+        except CONFIG_ERRORS as problem:
+            warnings.warn(f"{archive.filepath}: the model is loaded uncompiled; its Keras compile settings have no "
+                          f"Lamina equivalent ({problem})", stacklevel=3)
     return model
 
 
@@ -149,7 +180,7 @@ def _model_config(model: Any) -> dict[str, Any]:
 
 
 def _write_layer_weights(h5: Any, model: Any, prefix: str) -> None:
-    layers = _keras_layers(model)
+    layers = model.layers
     for layer, key in zip(layers, weight_keys([layer.class_name for layer in layers])):
         path = f"{prefix}layers/{key}"
         group = h5.create_group(f"{path}/vars")
@@ -192,3 +223,38 @@ def save_keras(model: Any, filepath: str | os.PathLike) -> None:
             archive.writestr(_METADATA, json.dumps(metadata))
             archive.writestr(_CONFIG, json.dumps(config))
             archive.writestr(_WEIGHTS, weights)
+
+
+# ----- Keras 3's weights file (.weights.h5) ---------------------------------------------------------------------
+def save_weights_h5(model: Any, filepath: str) -> None:
+    """Write ``model``'s weights as Keras 3's ``.weights.h5`` (the layout of ``model.weights.h5`` inside a
+    ``.keras`` file, without the optimizer), atomically; ``keras_model.load_weights`` reads it."""
+    if not model.built:
+        raise ValueError(f'save_weights: model "{model.name}" is not built, so it has no weights to write to '
+                         f"{filepath}; build it (or call it on data) first")
+    data = _weights_h5(model, write_optimizer=False)
+    with atomic_write(filepath, "wb") as handle:
+        handle.write(data)
+
+
+def load_weights_h5(model: Any, filepath: str) -> None:
+    """Read a Keras 3 ``.weights.h5`` file (written by Keras or by ``save_weights_h5``) into the built ``model``.
+
+    The file is checked as a ``.keras`` file's weights are (``hdf5_checks``), and each dataset's shape against the
+    model's weights before it is read; nothing is written into the model unless every weight was read.
+    """
+    describe = f"load_weights: {filepath}"
+    if not model.built:
+        raise ValueError(f'{describe}: model "{model.name}" is not built; build it (or call it on data) before '
+                         f"loading weights into it")
+    with open_regular_file(filepath, "load_weights") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        try:
+            with open_hdf5(handle, describe) as h5:
+                found = read_model_weights(h5, model, describe, expansion_budget(size))
+        except _HDF5_ERRORS + (KeyError, TypeError, ValueError) as problem:
+            if isinstance(problem, ValueError) and str(problem).startswith(describe):
+                raise
+            raise ValueError(f"{describe}: damaged HDF5 weights file ({type(problem).__name__}: {problem})") from None
+    for layer, arrays in found:
+        layer.set_weights(arrays)

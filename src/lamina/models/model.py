@@ -81,6 +81,7 @@ class Model(TrainingMixin, Layer):
         self.input_shape = shapes[0] if len(shapes) == 1 else shapes
         out_shapes = [t.shape for t in self._graph.output_tensors]
         self.output_shape = out_shapes[0] if len(out_shapes) == 1 else out_shapes
+        self._make_shuffle_rng()
 
     # ----- structure -----------------------------------------------------------------------------------------
     @property
@@ -151,6 +152,7 @@ class Model(TrainingMixin, Layer):
         # subclass's own runs here (Model.build would run the model a second time).
         if type(self).build is not Model.build:
             self.build(input_shape)
+        self._make_shuffle_rng()
 
     # ----- forward -------------------------------------------------------------------------------------------
     def _to_tensor(self, inputs: Any) -> Tensor:

@@ -32,9 +32,16 @@ def _to_json(value: Any) -> Any:
     return value
 
 
+# The dtypes bit-generator states hold (MT19937's key is uint32); a file naming another is refused.
+_STATE_DTYPES = ("uint32", "uint64", "int32", "int64")
+
+
 def _from_json(value: Any) -> Any:
     if isinstance(value, dict):
         if "__ndarray__" in value:
+            if value.get("dtype") not in _STATE_DTYPES:
+                raise ValueError(f"a random generator state holds an array of dtype {value.get('dtype')!r}; "
+                                 f"expected one of {', '.join(_STATE_DTYPES)}")
             return np.asarray(value["__ndarray__"], dtype=np.dtype(value["dtype"]))
         return {key: _from_json(item) for key, item in value.items()}
     return value

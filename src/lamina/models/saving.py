@@ -14,16 +14,18 @@ A Lamina model file (``.lamina`` by convention) is an uncompressed zip archive h
 Only JSON and ``.npy`` arrays, read with ``allow_pickle=False``, and layer classes looked up in Lamina's registry:
 loading never runs code from the file. Each array is streamed into the archive (no second copy in memory), and
 the zip's CRC-32 of every member catches a damaged file. The archive is written through ``atomic_write``, so a
-crash or a kill during ``save`` leaves the previous file whole (a stray hidden ``.tmp`` file at most).
+crash or a kill during ``save`` leaves the previous file whole (a hidden ``.<name>.<hex>.tmp`` at most, which the
+next successful save to the same path removes).
 
-A path ending in ``.keras`` is written in Keras 3's format instead (``keras_format``); ``load_model`` looks
-inside the file to tell the formats apart, whatever its name.
+A path ending in ``.keras`` is written in Keras 3's format instead (``keras_format``); a path ending in ``.h5`` is
+refused (Keras's legacy HDF5 model format, which Lamina does not write). ``load_model`` looks inside the file to
+tell the formats apart, whatever its name, and checks what the file declares before it reads or allocates
+anything large (``file_checks``, ``weight_plan``).
 """
 
 from __future__ import annotations
 
 import datetime
-import io
 import json
 import os
 import zipfile
@@ -33,12 +35,13 @@ import numpy as np
 
 from ..utils.io import atomic_write
 from ..version import __version__
+from . import weight_plan
+from .file_checks import CONFIG_ERRORS, SafeArchive, check_conversion, describe_config_error
 
 FORMAT_NAME = "lamina"
 FORMAT_VERSION = 1
 
 _MANIFEST, _CONFIG, _TRAINING = "manifest.json", "config.json", "training.json"
-_ZIP_MAGIC = b"PK\x03\x04"
 
 
 def _lamina_version() -> str:
@@ -68,6 +71,21 @@ def _write_array(archive: zipfile.ZipFile, name: str, array: np.ndarray) -> None
         np.lib.format.write_array(member, np.asarray(array), allow_pickle=False)
 
 
+def check_model_path(filepath: str) -> None:
+    """Refuse a name ``model.save`` must not write: ``.h5`` means Keras's legacy HDF5 model format, which Lamina
+    does not write (a Keras 2-style config and Keras's own optimizer layout in HDF5), and ``.weights.h5`` a
+    weights file; Lamina never writes a zip under those names. (Also checked by ModelCheckpoint when it is made.)"""
+    lower = filepath.lower()
+    if lower.endswith(".weights.h5"):
+        raise ValueError(f"save: {filepath}: a .weights.h5 name is for weights alone: use "
+                         f"model.save_weights({filepath!r}) (Keras 3's weights format), or model.save('<name>.keras') "
+                         f"for the whole model")
+    if lower.endswith((".h5", ".hdf5")):
+        raise ValueError(f"save: {filepath}: Lamina does not write Keras's legacy HDF5 (.h5) model format. Use a "
+                         f"name ending in '.keras' (Keras 3's format, which Keras loads) or any other name such as "
+                         f"'.lamina' (Lamina's format, which also keeps the optimizer and random states).")
+
+
 def save_model(model: Any, filepath: str | os.PathLike, overwrite: bool = True) -> None:
     """Save ``model`` (architecture, weights, compile settings, optimizer and random states) to ``filepath``.
 
@@ -80,6 +98,7 @@ def save_model(model: Any, filepath: str | os.PathLike, overwrite: bool = True) 
         >>> save_model(model, "classifier.lamina")
     """
     filepath = os.fspath(filepath)
+    check_model_path(filepath)
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(f"save: {filepath} exists and overwrite=False")
     if filepath.endswith(".keras"):
@@ -114,55 +133,13 @@ def save_model(model: Any, filepath: str | os.PathLike, overwrite: bool = True) 
 
 
 # ----- loading ----------------------------------------------------------------------------------------------------
-class _Reader:
-    """Reads the members of an open model archive, turning every failure into a ValueError naming the file."""
-
-    def __init__(self, filepath: str, archive: zipfile.ZipFile):
-        self.filepath = filepath
-        self.archive = archive
-
-    def error(self, message: str) -> ValueError:
-        return ValueError(f"load_model: {self.filepath}: {message}")
-
-    def json(self, name: str) -> Any:
-        try:
-            return json.loads(self.archive.read(name).decode("utf-8"))
-        except KeyError:
-            raise self.error(f"the archive has no {name}; the file is incomplete or not a Lamina model") from None
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as error:
-            raise self.error(f"{name} is damaged ({error})") from None
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise self.error(f"{name} is not valid JSON ({error})") from None
-
-    def array(self, name: str) -> np.ndarray:
-        try:
-            # Reading the member whole lets zipfile check its CRC-32 (a stream read stops at the array's end).
-            data = self.archive.read(name)
-            return np.lib.format.read_array(io.BytesIO(data), allow_pickle=False)
-        except KeyError:
-            raise self.error(f"the archive has no {name}; the file is incomplete") from None
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
-            raise self.error(f"{name} is damaged or not a plain array ({error})") from None
+_NOT_A_MODEL = "a Lamina or Keras model file"
+_HDF5_HINT = ("Lamina reads Keras 3's .keras files, not the legacy HDF5 (.h5) model format; re-save the model "
+              "from Keras with model.save('model.keras'), or load a .weights.h5 file with model.load_weights")
 
 
-def _open_archive(filepath: str) -> zipfile.ZipFile:
-    """The file as a zip archive, or a ValueError saying why it is not a model file."""
-    try:
-        with open(filepath, "rb") as handle:
-            head = handle.read(4)
-    except IsADirectoryError:
-        raise ValueError(f"load_model: {filepath} is a directory, not a model file") from None
-    try:
-        return zipfile.ZipFile(filepath, "r")
-    except (zipfile.BadZipFile, OSError, EOFError) as error:
-        if head == _ZIP_MAGIC:
-            raise ValueError(f"load_model: {filepath} is truncated or corrupt: it starts as a zip archive but "
-                             f"cannot be read as one ({error})") from None
-        raise ValueError(f"load_model: {filepath} is not a Lamina or Keras model file (not a zip archive)") from None
-
-
-def _file_kind(filepath: str, archive: zipfile.ZipFile) -> str:
-    names = set(archive.namelist())
+def _file_kind(filepath: str, archive: SafeArchive) -> str:
+    names = set(archive.names())
     if _MANIFEST in names:
         return "lamina"
     if {"config.json", "model.weights.h5"} <= names or {"config.json", "metadata.json"} <= names:
@@ -187,62 +164,107 @@ def load_model(filepath: str | os.PathLike, compile: bool = True,
         A new model, ready to predict, and (compiled) to go on training exactly where the saved one stopped.
 
     Raises:
-        FileNotFoundError: no such file. ValueError: the file is not a model, is truncated or damaged, or was
-        written by a newer format version (the message names the file and the problem).
+        FileNotFoundError: no such file. OSError: the file cannot be read. ValueError: anything wrong with the
+        file itself (not a regular file, not a model, truncated, damaged, forged, larger than it claims, or
+        written by a newer format version); the message names the file and the problem. What is checked, before
+        anything large is read or allocated, is listed in ``file_checks`` and ``hdf5_checks``.
 
     Example:
         >>> model = lamina.models.load_model("classifier.lamina")
     """
     filepath = os.fspath(filepath)
-    with _open_archive(filepath) as archive:
+    with SafeArchive(filepath, "load_model", _NOT_A_MODEL, hdf5_hint=_HDF5_HINT) as archive:
         if _file_kind(filepath, archive) == "keras":
             from .keras_format import load_keras_archive
-            return load_keras_archive(filepath, archive, compile=compile, custom_objects=custom_objects)
-        return _load_lamina(_Reader(filepath, archive), compile, custom_objects or {})
+            return load_keras_archive(archive, compile=compile, custom_objects=custom_objects)
+        return _load_lamina(archive, compile, custom_objects or {})
 
 
-def _check_manifest(reader: _Reader) -> None:
-    manifest = reader.json(_MANIFEST)
+def _check_manifest(archive: SafeArchive) -> None:
+    manifest = archive.json(_MANIFEST)
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
         found = manifest.get("format") if isinstance(manifest, dict) else manifest
-        raise reader.error(f"not a Lamina model file (its manifest names the format {found!r})")
+        raise archive.error(f"not a Lamina model file (its manifest names the format {found!r})")
     version = manifest.get("format_version")
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise reader.error(f"the manifest has an invalid format_version {version!r}")
+        raise archive.error(f"the manifest has an invalid format_version {version!r}")
     if version > FORMAT_VERSION:
-        raise reader.error(f"the file has format version {version} (written by Lamina "
-                           f"{manifest.get('lamina_version', '?')}), newer than this Lamina "
-                           f"{_lamina_version()} can read (up to version {FORMAT_VERSION}); upgrade Lamina")
+        raise archive.error(f"the file has format version {version} (written by Lamina "
+                            f"{manifest.get('lamina_version', '?')}), newer than this Lamina "
+                            f"{_lamina_version()} can read (up to version {FORMAT_VERSION}); upgrade Lamina")
 
 
-def _load_lamina(reader: _Reader, compile: bool, custom_objects: Mapping[str, Any]) -> Any:
+def _check_planned(archive: SafeArchive, listed: Any, planned: list[weight_plan.PlannedWeight]) -> None:
+    """The weights the architecture will create against the file's list of them and its arrays' headers."""
+    if not isinstance(listed, list) or len(listed) != len(planned):
+        count = len(listed) if isinstance(listed, list) else listed
+        raise archive.error(f"the architecture has {len(planned)} weights but the file lists {count}")
+    for i, (weight, entry) in enumerate(zip(planned, listed)):
+        if tuple(entry["shape"]) != weight.shape:
+            raise archive.error(f"config.json lists weight {i} with shape {tuple(entry['shape'])}, but the "
+                                f"architecture makes {weight.layer}/{weight.name} of shape {weight.shape}")
+        shape = archive.npy_header(f"weights/{i}.npy")[0]
+        if shape != weight.shape:
+            raise archive.error(f"weights/{i}.npy holds an array of shape {shape}, but the architecture makes "
+                                f"{weight.layer}/{weight.name} of shape {weight.shape}")
+
+
+def _optimizer_members(archive: SafeArchive, names: Any, trainable: list[weight_plan.PlannedWeight]
+                       ) -> list[tuple[str, str, tuple[int, ...]]]:
+    """(state key, member, shape) of each optimizer array: a key ``<slot>/<i>`` belongs to trainable weight i
+    and has its shape, which is checked against the member's header before anything is read."""
+    if not isinstance(names, list):
+        raise archive.error(f"training.json names the optimizer arrays as {type(names).__name__}, not a list")
+    members = []
+    for i, key in enumerate(names):
+        slot, _, index = str(key).rpartition("/")
+        if not slot or not index.isdigit() or int(index) >= len(trainable):
+            raise archive.error(f"optimizer array {key!r} does not name one of the {len(trainable)} trainable "
+                                f"weights")
+        shape = trainable[int(index)].shape
+        member = f"optimizer/{i}.npy"
+        declared = archive.npy_header(member)[0]
+        if declared != shape:
+            raise archive.error(f"{member} ({key}) holds an array of shape {declared}, but trainable weight "
+                                f"{index} has shape {shape}")
+        members.append((str(key), member, shape))
+    return members
+
+
+def _load_lamina(archive: SafeArchive, compile: bool, custom_objects: Mapping[str, Any]) -> Any:
     from . import compile_io, rng_state
 
-    _check_manifest(reader)
-    config = reader.json(_CONFIG)
-    training = reader.json(_TRAINING)
+    _check_manifest(archive)
+    config = archive.json(_CONFIG)
+    training = archive.json(_TRAINING)
     try:
         cls = _model_classes().get(config["class_name"])
         if cls is None:
-            raise reader.error(f"unknown model class {config['class_name']!r}; known: {sorted(_model_classes())}")
-        model = cls.from_config(config["config"], custom_objects=custom_objects)
-        expected = config["weights"]
-        if len(expected) != len(model.weights):
-            raise reader.error(f"the architecture has {len(model.weights)} weights but the file lists "
-                               f"{len(expected)}")
-        model.set_weights([reader.array(f"weights/{i}.npy") for i in range(len(expected))])
-        settings = training.get("compile")
-        if compile and settings is not None:
+            raise archive.error(f"unknown model class {config['class_name']!r}; known: {sorted(_model_classes())}")
+        # The model is rebuilt with placeholder weights, and everything the file declares is checked against them
+        # before anything the size of a weight is allocated (``weight_plan``).
+        model = weight_plan.build_with_placeholders(
+            lambda: cls.from_config(config["config"], custom_objects=custom_objects))
+        planned = weight_plan.plan_of(model)
+        _check_planned(archive, config["weights"], planned)
+        settings = training.get("compile") if compile else None
+        state = dict(training.get("optimizer_state") or {}) if settings is not None else {}
+        optimizer_members = _optimizer_members(archive, state.pop("arrays", []), weight_plan.trainable_plan(model))
+        arrays = []
+        for i, weight in enumerate(planned):
+            array = archive.array(f"weights/{i}.npy", weight.shape)
+            check_conversion(array, weight.dtype, f"weights/{i}.npy ({weight.layer}/{weight.name})")
+            arrays.append(array)
+        weight_plan.materialize(model.weights, arrays)
+        if settings is not None:
             compile_io.apply_compile_settings(model, settings, custom_objects)
-            state = dict(training.get("optimizer_state") or {})
-            names = state.pop("arrays", [])
-            state.update({name: reader.array(f"optimizer/{i}.npy") for i, name in enumerate(names)})
+            state.update({key: archive.array(member, shape) for key, member, shape in optimizer_members})
             if state:
                 model.optimizer.set_state(state)
         rng_state.restore_model_rng_states(model, training.get("rng") or {})
-    except (KeyError, TypeError, ValueError) as error:
+    except CONFIG_ERRORS as error:
         if isinstance(error, ValueError) and str(error).startswith("load_model:"):
             raise
-        detail = f"missing entry {error}" if isinstance(error, KeyError) else str(error)
-        raise reader.error(f"cannot rebuild the model: {detail}") from None
+        detail = describe_config_error(error)
+        raise archive.error(f"cannot rebuild the model: {detail}") from None
     return model

@@ -39,8 +39,12 @@ class Sequential(Model):
         self._input_layer: InputLayer | None = None
         self._graph_view: Any = None
         self._view_input_layer: InputLayer | None = None
+        self._in_constructor = True  # the shuffle generator is drawn once the whole stack is built (below)
         for layer in layers or []:
             self.add(layer)
+        self._in_constructor = False
+        if self.built:
+            self._make_shuffle_rng()
         if not trainable:
             self.trainable = False
 
@@ -84,6 +88,8 @@ class Sequential(Model):
         except Exception:
             self._layers.pop()  # a layer that does not fit leaves the model as it was
             raise
+        if self.built and not self._in_constructor:
+            self._make_shuffle_rng()
 
     def pop(self) -> Layer:
         """Remove and return the last layer."""
@@ -113,6 +119,8 @@ class Sequential(Model):
         self.input_shape = shape
         self.built = True
         self._graph_view = None
+        if not self._in_constructor:
+            self._make_shuffle_rng()
         if self._layers:
             # Record the stack as a graph now, so that each layer's ``output`` exists for feature extraction
             # (``Model(model.inputs, [layer.output for layer in model.layers])``), as in Keras.

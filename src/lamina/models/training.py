@@ -32,7 +32,7 @@ from ..tensor import Tensor, no_grad
 from ..utils import nest
 from . import data_adapter as da
 from .compile_utils import CompiledLoss, CompiledMetrics, RunningMean, flatten_targets
-from .weights_io import load_weights_file, save_weights_file
+from . import graph_checks, label_checks, weights_io
 
 Logs = dict[str, float]
 
@@ -300,10 +300,7 @@ class TrainingMixin:
         for p in params:
             p.grad = None
         if params:
-            if not isinstance(loss, Tensor) or not loss.requires_grad:
-                raise RuntimeError(f'fit: the loss of model "{self.name}" was computed without a graph (no operation '
-                                   f"was recorded: is gradient recording switched off, e.g. inside no_grad() in this "
-                                   f"thread?), so no gradient step can be taken")
+            graph_checks.require_graph(loss, params, "fit")
             loss.backward()
             self.optimizer.step(params)
             for variable, constraint in state.constraints:
@@ -332,13 +329,19 @@ class TrainingMixin:
             return None
         return _python_logs(self.test_step(_pack_batch(x, y, sample_weight)))
 
+    def _make_shuffle_rng(self) -> None:
+        """Draw the model's own generator for the epoch permutations, once: called when the model is built.
+
+        Drawn with the model's weights, not at its first ``fit``, so that everything random about a model is
+        fixed once it is built, and several models' results do not depend on the order of their first fits.
+        """
+        if getattr(self, "_shuffle_rng", None) is None:
+            self._shuffle_rng = make_rng(getattr(self, "seed", None))
+
     def _shuffle_generator(self) -> np.random.Generator:
-        """The model's own generator for the epoch permutations, made at the first fit (so after
-        ``set_random_seed``, the layers' and the shuffle's draws are the same on every run)."""
-        rng = getattr(self, "_shuffle_rng", None)
-        if rng is None:
-            rng = self._shuffle_rng = make_rng(getattr(self, "seed", None))
-        return rng
+        """The generator drawn by ``_make_shuffle_rng`` (drawn now if the model was never built)."""
+        self._make_shuffle_rng()
+        return self._shuffle_rng
 
     # ----- fit ----------------------------------------------------------------------------------------------
     def fit(self, x: Any = None, y: Any = None, batch_size: int | None = None, epochs: int = 1,
@@ -378,6 +381,7 @@ class TrainingMixin:
         """
 
         self._require_compiled("fit")
+        graph_checks.require_grad_mode("fit")
         verbose = _check_verbose(verbose)
         batch_size = da.check_batch_size(batch_size)
         split = da.check_validation_split(validation_split)
@@ -390,10 +394,12 @@ class TrainingMixin:
         if class_weight is not None:
             class_weights = da.class_weight_to_sample_weight(y, class_weight)
             sample_weight = class_weights if sample_weight is None else sample_weight * class_weights
+        label_checks.check_labels(self, x, y)
         validation = None
         if validation_data is not None:
             validation = da.prepare(*da.unpack_validation_data(validation_data), prefix="validation_data ",
                                     input_shape=self.input_shape)
+            label_checks.check_labels(self, validation[0], validation[1], prefix="validation_data ")
         elif split > 0:
             (x, y, sample_weight), validation = da.split_validation((x, y, sample_weight), split)
         n = da.num_samples(x)
@@ -469,6 +475,7 @@ class TrainingMixin:
         verbose = _check_verbose(verbose)
         batch_size = da.check_batch_size(batch_size)
         x, y, sample_weight = da.prepare(x, y, sample_weight, input_shape=self.input_shape)
+        label_checks.check_labels(self, x, y)
         steps = da.num_steps(da.num_samples(x), batch_size)
         callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
                                      steps=steps)
@@ -526,7 +533,9 @@ class TrainingMixin:
             >>> loss = model.train_on_batch(x_batch, y_batch)
         """
         self._require_compiled("train_on_batch")
+        graph_checks.require_grad_mode("train_on_batch")
         x, y, sample_weight = da.prepare(x, y, sample_weight, input_shape=self.input_shape)
+        label_checks.check_labels(self, x, y)
         if class_weight is not None:
             class_weights = da.class_weight_to_sample_weight(y, class_weight)
             sample_weight = class_weights if sample_weight is None else sample_weight * class_weights
@@ -542,6 +551,7 @@ class TrainingMixin:
         """Loss and metrics on this batch in inference mode (``reset_metrics`` as in ``train_on_batch``)."""
         self._require_compiled("test_on_batch")
         x, y, sample_weight = da.prepare(x, y, sample_weight, input_shape=self.input_shape)
+        label_checks.check_labels(self, x, y)
         if reset_metrics:
             self.reset_metrics()
         logs = self._run_test_step(x, y, sample_weight)
@@ -556,16 +566,18 @@ class TrainingMixin:
 
     # ----- weights files ------------------------------------------------------------------------------------
     def save_weights(self, filepath: str, overwrite: bool = True) -> None:
-        """Write ``get_weights()`` to ``filepath`` atomically (see ``lamina.models.weights_io``).
+        """Write the weights to ``filepath`` atomically: Keras 3's format for a name ending in ``.weights.h5``,
+        Lamina's ``.npz`` otherwise (see ``lamina.models.weights_io``).
 
         Example:
             >>> model.save_weights("model.weights.npz")
         """
-        save_weights_file(filepath, self.get_weights(), overwrite=overwrite)
+        weights_io.save_model_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath: str) -> None:
-        """Read weights written by ``save_weights`` into this (built) model, checking count and shapes."""
-        self.set_weights(load_weights_file(filepath))
+        """Read weights written by ``save_weights`` (or Keras's ``.weights.h5``) into this built model, checking
+        count and shapes first."""
+        weights_io.load_model_weights(self, filepath)
 
 
 def _as_list(value: Any) -> Any:
