@@ -420,19 +420,24 @@ class Layer:
     def set_weights(self, weights: Sequence[Any]) -> None:
         """Write new values into the existing weight arrays (in place, so optimizers' references stay valid).
 
-        Raises ValueError naming the layer when the count or a shape differs; nothing is written then.
+        Raises ValueError naming the layer that owns a weight when the count or a shape differs; every shape is
+        checked before anything is written, so a refused call changes nothing.
         """
         params = self.weights
         weights = list(weights)
+        kind = "model" if hasattr(self, "fit") else "layer"
         if len(weights) != len(params):
-            raise ValueError(f'You called `set_weights(weights)` on layer "{self.name}" with a weight list of '
-                             f'length {len(weights)}, but the layer was expecting {len(params)} weights'
-                             f'{"" if self.built else " (the layer is not built yet)"}.')
+            raise ValueError(f'You called `set_weights(weights)` on {kind} "{self.name}" with a weight list of '
+                             f'length {len(weights)}, but the {kind} was expecting {len(params)} weights'
+                             f'{"" if self.built else f" (the {kind} is not built yet)"}.')
         arrays = []
-        for i, (param, value) in enumerate(zip(params, weights)):
+        for param, value in zip(params, weights):
             array = np.asarray(value.data if isinstance(value, Tensor) else value)
             if array.shape != param.shape:
-                raise ValueError(f'Layer "{self.name}" weight {i} ({param.path or param.name}) has shape '
+                owner = next(layer for layer in self._flatten_layers()
+                             if any(v is param for v in layer._trainable_own + layer._frozen_own))
+                index = [id(w) for w in owner.weights].index(id(param))
+                raise ValueError(f'Layer "{owner.name}" weight {index} ({param.path or param.name}) has shape '
                                  f'{param.shape}, but set_weights received an array of shape {array.shape}.')
             arrays.append(array)
         for param, array in zip(params, arrays):

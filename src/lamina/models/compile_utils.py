@@ -44,15 +44,20 @@ class RunningMean:
         return f"<RunningMean name={self.name}, result={self.result():.4f}>"
 
 
+def _by_name(value: dict, names: Sequence[str], what: str, default: Any = None) -> list[Any]:
+    """A dict keyed by output name as one entry per output (``default`` for an output it does not name)."""
+    unknown = sorted(set(value) - set(names))
+    if unknown:
+        raise ValueError(f"{what} has key(s) {unknown}, which are not outputs of the model; its outputs are "
+                         f"{list(names)}")
+    return [value.get(name, default) for name in names]
+
+
 def _per_output(value: Any, names: Sequence[str], what: str, default: Any, allow_broadcast: bool) -> list[Any]:
     """``value`` as one entry per output: from a single value, a list in output order, or a dict by name."""
     count = len(names)
     if isinstance(value, dict):
-        unknown = sorted(set(value) - set(names))
-        if unknown:
-            raise ValueError(f"compile: {what} has key(s) {unknown}, which are not outputs of the model; its outputs "
-                             f"are {list(names)}")
-        return [value.get(name, default) for name in names]
+        return _by_name(value, names, f"compile: {what}", default)
     if isinstance(value, (list, tuple)):
         if len(value) != count:
             raise ValueError(f"compile: {what} is a list of {len(value)} entries, but the model has {count} "
@@ -178,11 +183,7 @@ def flatten_targets(y: Any, output_names: Sequence[str], what: str = "y") -> lis
     """Targets as one entry per output, from an array (one output), a list in output order, or a dict by name."""
     count = len(output_names)
     if isinstance(y, dict):
-        unknown = sorted(set(y) - set(output_names))
-        if unknown:
-            raise ValueError(f"{what} has key(s) {unknown}, which are not outputs of the model; its outputs are "
-                             f"{list(output_names)}")
-        return [y.get(name) for name in output_names]
+        return _by_name(y, output_names, what)
     if count == 1:
         if isinstance(y, (list, tuple)) and len(y) == 1 and not np.isscalar(y[0]) and np.ndim(y[0]) > 0 \
                 and isinstance(y[0], np.ndarray):

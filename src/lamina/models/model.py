@@ -218,25 +218,6 @@ class Model(TrainingMixin, Layer):
         return outputs
 
     # ----- weights -------------------------------------------------------------------------------------------
-    def set_weights(self, weights: Sequence[Any]) -> None:
-        """Load weights in ``get_weights`` order (in place). Checks every count and shape before writing."""
-        params = self.weights
-        weights = list(weights)
-        if len(weights) != len(params):
-            raise ValueError(f'You called `set_weights(weights)` on model "{self.name}" with a weight list of length '
-                             f'{len(weights)}, but the model was expecting {len(params)} weights'
-                             f'{"" if self.built else " (the model is not built yet)"}.')
-        owner = {id(v): layer for layer in self._flatten_layers() for v in layer._trainable_own + layer._frozen_own}
-        for i, (param, value) in enumerate(zip(params, weights)):
-            shape = tuple(np.shape(value.data if isinstance(value, Tensor) else value))
-            if shape != param.shape:
-                layer = owner.get(id(param))
-                where, index = (f'Layer "{layer.name}"', [id(w) for w in layer.weights].index(id(param))) \
-                    if layer is not None else (f'Model "{self.name}"', i)
-                raise ValueError(f"{where} weight {index} ({param.path or param.name}) has shape {param.shape}, but "
-                                 f"set_weights received an array of shape {shape}.")
-        Layer.set_weights(self, weights)
-
     def count_params(self) -> int:
         """Number of scalars in all weights."""
         if not self.built:
