@@ -32,6 +32,14 @@ def register_custom(cls: type, name: str | None = None, package: str = "Custom")
     return cls
 
 
+def find_custom(name: str, custom_objects: Mapping[str, Any] | None = None) -> Any:
+    """The object of your own called ``name``: ``custom_objects`` first, then registered ones; None if neither
+    has it (functions named in a file, e.g. a Lambda layer's, are found only this way, never imported)."""
+    if custom_objects and name in custom_objects:
+        return custom_objects[name]
+    return _CUSTOM.get(name)
+
+
 def _ensure_loaded() -> None:
     from .. import layers  # noqa: F401 - importing the package imports every layer module
 

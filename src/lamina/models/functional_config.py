@@ -16,6 +16,7 @@ then replays the recorded calls on symbolic tensors in an order where every inpu
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, Callable, Mapping
 
 import numpy as np
@@ -200,7 +201,8 @@ def layer_from_entry(entry: Mapping[str, Any], custom_objects: Mapping[str, Any]
         raise ValueError(f"a layer entry has no class_name: {str(entry)[:100]}")
     cls = _model_classes().get(class_name) or registry.lookup(class_name, custom_objects)
     config = dict(entry.get("config") or {})
-    if hasattr(cls, "_graph") and "layers" in config:
+    # Models and Lambda layers find classes and functions of your own in custom_objects.
+    if "custom_objects" in inspect.signature(cls.from_config).parameters:
         return cls.from_config(config, custom_objects=custom_objects)
     return cls.from_config(config)
 
