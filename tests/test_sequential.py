@@ -190,7 +190,8 @@ def test_notes_models_print_the_notes_summaries(key, build, history, expected, c
     assert captured == [expected]
 
 
-def test_summary_of_unbuilt_model_and_custom_width():
+def test_summary_of_unbuilt_model_and_custom_width(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")  # a terminal wide enough: rich (Keras) cuts a table at the terminal's edge
     clear_session()
     model = models.Sequential([layers.Dense(4), layers.Dense(1)])
     text = []
