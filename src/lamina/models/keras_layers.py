@@ -254,7 +254,7 @@ def model_to_keras(model: Any) -> dict[str, Any]:
     config = graph_config(model, serialize=layer_to_keras)
     return {"module": "keras.src.models.functional", "class_name": "Functional", "config": config,
             "registered_name": "Functional",
-            "build_config": {"input_shape": _json_shape(model.input_shape)}}
+            "build_config": {"input_shape": None}}  # as Keras writes it: a functional model builds from its graph
 
 
 def _policy(name: str) -> dict[str, Any]:
