@@ -6,28 +6,15 @@ Keras-style errors for graphs that do not connect and calls with the wrong input
 
 from __future__ import annotations
 
-import importlib.util
-import os
-
 import numpy as np
 import pytest
 
+import graph_models  # tests/graph_models.py
 import lamina
 from lamina import keras, layers
 from lamina.models import load_model
-from lamina.tensor import Tensor, no_grad
-
-DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
-
-
-def _graph_models():
-    spec = importlib.util.spec_from_file_location("graph_models", os.path.join(DATA, "graph_models.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-graph_models = _graph_models()
+from lamina.tensor import no_grad
+from test_saving import assert_resuming_is_bit_identical
 
 
 def outputs_of(model, xs, training=False):
@@ -170,20 +157,7 @@ def test_resumed_training_of_a_graph_model_is_bit_identical(tmp_path) -> None:
     rng = np.random.default_rng(0)
     x = rng.normal(size=(100, 6)).astype(np.float32)
     y = np.eye(3, dtype=np.float32)[rng.integers(0, 3, 100)]
-    uninterrupted = residual_dropout_model()
-    uninterrupted.fit(x, y, epochs=4, batch_size=16, verbose=0)
-
-    first_half = residual_dropout_model()
-    first_half.fit(x, y, epochs=2, batch_size=16, verbose=0)
-    first_half.save(tmp_path / "half.lamina")
-    del first_half
-    resumed = load_model(tmp_path / "half.lamina")
-    history = resumed.fit(x, y, epochs=4, initial_epoch=2, batch_size=16, verbose=0)
-
-    assert history.epoch == [2, 3]
-    for a, b in zip(uninterrupted.get_weights(), resumed.get_weights(), strict=True):
-        np.testing.assert_array_equal(a, b)
-    assert resumed.optimizer.iterations == uninterrupted.optimizer.iterations == 28
+    assert_resuming_is_bit_identical(residual_dropout_model, x, y, tmp_path)
 
 
 # ----- ONNX --------------------------------------------------------------------------------------------------------

@@ -4,29 +4,19 @@ a Sequential holding a model, chains printed with three columns, custom widths a
 column, and a table cut at the terminal's edge.
 
 The expected texts in tests/data/summary/ were printed by Keras 3.15.1 (tests/data/summary/make_fixtures.py) for
-the models of tests/data/graph_models.py, which this test builds with Lamina under the same names.
+the models of tests/graph_models.py, which this test builds with Lamina under the same names.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import os
 
 import pytest
 
+import graph_models  # tests/graph_models.py
 from lamina import keras
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
-
-
-def _graph_models():
-    spec = importlib.util.spec_from_file_location("graph_models", os.path.join(DATA, "graph_models.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-graph_models = _graph_models()
 
 
 @pytest.mark.parametrize("name, variant, columns, options", graph_models.SUMMARY_CASES,

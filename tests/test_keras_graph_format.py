@@ -4,7 +4,7 @@ Sequential, shape layers, and a Lambda saved by name.
 
 - Keras -> Lamina: the files in tests/data/keras/graph_*.keras were written by Keras 3.15.1
   (tests/data/keras/make_graph_fixtures.py); Lamina loads each and reproduces Keras's predictions.
-- Lamina -> Keras: the same models built with Lamina (tests/data/graph_models.py) and given the Keras file's
+- Lamina -> Keras: the same models built with Lamina (tests/graph_models.py) and given the Keras file's
   weights are saved, and the file's config and HDF5 layout are compared with the Keras-written one entry by entry,
   so CI checks the written format without TensorFlow. Where Keras is installed (or LAMINA_KERAS_PYTHON names a
   Python that has it), real Keras also loads every Lamina-written file, predicts, and saves it again, and Lamina
@@ -13,8 +13,6 @@ Sequential, shape layers, and a Lambda saved by name.
 
 from __future__ import annotations
 
-import importlib.util
-import json
 import os
 import subprocess
 import textwrap
@@ -25,6 +23,7 @@ import pytest
 
 h5py = pytest.importorskip("h5py")
 
+import graph_models  # tests/graph_models.py
 from lamina import keras  # noqa: E402
 from lamina.models import load_model  # noqa: E402
 from lamina.tensor import no_grad  # noqa: E402
@@ -35,15 +34,6 @@ DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 MODELS = ("residual", "shared", "merges", "multi_io", "nested", "sequential_of_model", "tensor_ops", "reshaping",
           "lambda")
 
-
-def _graph_models():
-    spec = importlib.util.spec_from_file_location("graph_models", os.path.join(DATA, "graph_models.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-graph_models = _graph_models()
 CUSTOM = {"scale_by_two": graph_models.scale_by_two}
 
 
@@ -213,8 +203,8 @@ def test_round_trip_through_real_keras(tmp_path) -> None:
         np.savez(tmp_path / f"{name}_x.npz", **{f"x_{i}": x for i, x in enumerate(xs)})
         expected[name] = (xs, run(model, xs))
         assert all(np.isfinite(y).all() for y in expected[name][1])
-    subprocess.run([*python, "-c", KERAS_CHECK, os.path.join(DATA, "graph_models.py"), str(tmp_path), *MODELS],
-                   check=True, capture_output=True, timeout=600)
+    subprocess.run([*python, "-c", KERAS_CHECK, graph_models.__file__, str(tmp_path), *MODELS], check=True,
+                   capture_output=True, timeout=600)
     for name, (xs, outputs) in expected.items():
         keras_outputs = np.load(tmp_path / f"{name}_keras_y.npz")
         for i, ours in enumerate(outputs):

@@ -59,7 +59,7 @@ def main() -> None:
     parser.add_argument("--library", choices=("keras", "lamina"), required=True)
     parser.add_argument("--full", action="store_true", help="all of MNIST, as the guides run")
     parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--n-train", type=int, default=3000)
+    parser.add_argument("--n-train", type=int, default=3900)
     parser.add_argument("--n-test", type=int, default=1000)
     parser.add_argument("--write", action="store_true", help="store Keras's results in keras_results.json")
     args = parser.parse_args()

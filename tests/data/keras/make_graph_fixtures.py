@@ -2,7 +2,7 @@
 
     /path/to/keras-venv/bin/python tests/data/keras/make_graph_fixtures.py
 
-For each model of tests/data/graph_models.py (merges, ``x + y`` operations, shared layers, several inputs and
+For each model of tests/graph_models.py (merges, ``x + y`` operations, shared layers, several inputs and
 outputs, nested functional and Sequential models, shape layers, a Lambda by name): ``graph_<name>.keras`` saved by
 Keras itself, and ``graph_<name>_io.npz`` with the inputs it was run on (``x_0``, ``x_1``, ...) and Keras's
 predictions (``y_0``, ...). Weights are drawn from a fixed seed and BatchNormalization's moving statistics are
@@ -28,7 +28,7 @@ SAMPLES = 7
 
 
 def graph_models():
-    spec = importlib.util.spec_from_file_location("graph_models", os.path.join(HERE, "..", "graph_models.py"))
+    spec = importlib.util.spec_from_file_location("graph_models", os.path.join(HERE, "..", "..", "graph_models.py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

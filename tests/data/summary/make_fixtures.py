@@ -1,4 +1,4 @@
-"""Write the summaries real Keras prints for the models of tests/data/graph_models.py (run with Keras 3).
+"""Write the summaries real Keras prints for the models of tests/graph_models.py (run with Keras 3).
 
     /path/to/keras-venv/bin/python tests/data/summary/make_fixtures.py
 
@@ -20,7 +20,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def graph_models():
-    spec = importlib.util.spec_from_file_location("graph_models", os.path.join(HERE, "..", "graph_models.py"))
+    spec = importlib.util.spec_from_file_location("graph_models", os.path.join(HERE, "..", "..", "graph_models.py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

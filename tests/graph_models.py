@@ -2,9 +2,9 @@
 
 Each builder takes a Keras-shaped module (``keras`` itself, or ``lamina.keras``) and returns a model; every layer
 is named explicitly (automatic names would depend on what ran before), so both libraries make models whose
-summaries, configs and weight files can be compared entry by entry. The fixture scripts (run with Keras:
-tests/data/summary/make_fixtures.py, tests/data/keras/make_graph_fixtures.py) and the tests (run with Lamina)
-import this file by path.
+summaries, configs and weight files can be compared entry by entry. The tests (run with Lamina) import it as
+``graph_models``; the fixture scripts, run with Keras (tests/data/summary/make_fixtures.py,
+tests/data/keras/make_graph_fixtures.py), load it by path.
 """
 
 from __future__ import annotations
