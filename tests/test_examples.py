@@ -137,6 +137,15 @@ def test_s7_backprop_three_gradients_agree(tmp_path, capsys):
     assert out.count("formula:") == 2 and out.count("autodiff:") == 2 and out.count("numerical:") == 2
 
 
+def test_s8_residual_connections_let_the_deep_network_train(tmp_path, capsys):
+    result, out = run("s8_residual_mlp", tmp_path, capsys, "--dataset", "digits")
+    accuracy, gradient = result["final_accuracy"], result["first_layer_gradient"]
+    assert accuracy["plain"] < 0.15 < 0.4 < accuracy["residual"]  # chance is 0.10
+    assert gradient["plain"] < 1e-8 < 0.1 < gradient["residual"]
+    assert "21 hidden Dense(64, sigmoid) layers" in out and out.count("first layer's gradient norm at initialization") == 2
+    assert_plots(tmp_path, out, ["s8_residual_mlp.png"])
+
+
 def test_a_script_runs_standalone_with_the_environment_variables(tmp_path):
     env = {**os.environ, "LAMINA_QUICK": "1", "LAMINA_OUTPUT": str(tmp_path),
            "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}

@@ -190,7 +190,7 @@ def test_notes_models_print_the_notes_summaries(key, build, history, expected, c
     assert captured == [expected]
 
 
-def test_summary_of_unbuilt_model_and_custom_width():
+def test_summary_of_unbuilt_model_and_custom_width(monkeypatch):
     clear_session()
     model = models.Sequential([layers.Dense(4), layers.Dense(1)])
     text = []
@@ -198,6 +198,7 @@ def test_summary_of_unbuilt_model_and_custom_width():
     assert "│ dense (Dense)                   │ ?                      │   0 (unbuilt) │" in text[0]
     assert " Total params: 0 (0.00 B)" in text[0]
     model.build((None, 3))
+    monkeypatch.setenv("COLUMNS", "200")  # a terminal wide enough: rich (Keras) cuts a table at the terminal's edge
     model.summary(line_length=100, print_fn=text.append)
     assert all(len(line) == 100 for line in text[1].splitlines()[1:-3])
 

@@ -37,6 +37,8 @@ EXAMPLES: tuple[tuple[str, str, str], ...] = (
      "Ioffe & Szegedy's MNIST setup (3 x 100 sigmoid units, batches of 60) with and without batch norm"),
     ("s7_backprop", "7 Back propagation",
      "the 2-2-1 network's gradients by the notes' formulas, by autodiff and numerically: all equal"),
+    ("s8_residual_mlp", "1 Introduction: gradient propagation",
+     "21 sigmoid layers built with the functional API: stuck at chance plain, trained with residual shortcuts"),
 )
 
 DEFAULT_OUTPUT = "lamina-output"

@@ -25,7 +25,7 @@ import inspect
 import re
 import threading
 from collections import defaultdict
-from typing import Any, ClassVar, Iterable, Iterator, Sequence
+from typing import Any, Callable, ClassVar, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -172,8 +172,10 @@ class Layer:
         accepts_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
         cls._call_takes_training = "training" in parameters or accepts_any
         cls._call_takes_mask = "mask" in parameters or accepts_any
+        # A layer of your own that does not say its output shape gets it by running on zeros; Lamina's own layers
+        # that change the shape define compute_output_shape.
         cls._infers_output_shape = (cls.compute_output_shape is Layer.compute_output_shape
-                                    and cls.call is not Layer.call)
+                                    and cls.call is not Layer.call and not cls.__module__.startswith("lamina."))
         # A layer of Lamina's layers package calls no other layer (one that does says so with False).
         if "_leaf_layer" not in cls.__dict__:
             cls._leaf_layer = cls.__module__.startswith("lamina.layers.")
@@ -584,8 +586,20 @@ class Layer:
     def _symbolic_call(self, args: tuple, kwargs: dict) -> Any:
         """Build from the symbolic inputs' shapes, record a Node, and return symbolic outputs."""
         inputs = args[0]
-        shapes = nest.map_structure(_sample_shape, inputs)
-        output_shapes = self.build_for(shapes)
+        shapes = normalize_shapes(nest.map_structure(_sample_shape, inputs))
+        if type(self)._infers_output_shape and (len(args) > 1 or kwargs):
+            # A layer of your own called on several tensors (``Endpoint()(targets, logits)``): its output shape
+            # comes from running it on zeros for all of them.
+            if not self.built:
+                self.build(shapes)
+                self.built = True
+                self.input_shape = shapes
+            options = {"training": False} if self._call_takes_training else {}
+            given = {key: v for key, v in kwargs.items()
+                     if key != "training" and (key != "mask" or self._call_takes_mask)}
+            output_shapes = infer_output_shapes(lambda *a, **k: self.call(*a, **k, **options), args, given)
+        else:
+            output_shapes = self.build_for(shapes)
         outputs = _symbolic_outputs(output_shapes, self._output_dtype(inputs))
         Node(self, tuple(args), dict(kwargs), outputs)
         return outputs
@@ -639,6 +653,39 @@ _BASE_ATTRIBUTES = frozenset({
     "_tracked_attrs", "_trainable_own", "_frozen_own", "_weight_regularizers", "_weight_constraints",
     "_call_losses", "_inbound_nodes", "_input_axes", "input_shape", "output_shape", "_batch_input_shape",
 })
+
+
+# The two sizes an unknown axis takes when an output shape is found by running a function.
+_PROBE_SIZES = (2, 3)
+
+
+def infer_output_shapes(function: Callable[..., Any], args: tuple, kwargs: dict | None = None) -> Any:
+    """The output shape(s) of ``function(*args, **kwargs)`` for symbolic arguments, found by running it on zeros
+    twice, with the unknown axes at two different sizes: an output axis whose size follows them is unknown too."""
+    results = []
+    for size in _PROBE_SIZES:
+        def concrete(value: Any) -> Any:
+            if isinstance(value, KerasTensor):
+                return Tensor(np.zeros([size if d is None else d for d in value.shape], dtype=value.dtype))
+            return value
+
+        def concrete_all(value: Any) -> Any:
+            return nest.map_structure(concrete, value) if nest.is_nested(value) else concrete(value)
+        with no_grad():
+            try:
+                out = function(*[concrete_all(a) for a in args],
+                               **{key: concrete_all(v) for key, v in (kwargs or {}).items()})
+            except (ValueError, IndexError, TypeError) as error:
+                shapes = [a.shape if isinstance(a, KerasTensor) else a for a in args]
+                raise ValueError(f"cannot apply {function.__name__} to symbolic inputs {shapes}: {error}") from None
+        results.append([tuple(np.shape(leaf.data if isinstance(leaf, Tensor) else leaf))
+                        for leaf in nest.flatten(out)] if nest.is_nested(out) else
+                       tuple(np.shape(out.data if isinstance(out, Tensor) else out)))
+    first, second = results
+    if isinstance(first, list):
+        return [tuple(a if a == b else None for a, b in zip(f, g)) for f, g in zip(first, second)]
+    return tuple(a if a == b else None for a, b in zip(first, second))
+
 
 
 def _map_shapes(function: Any, shapes: Any) -> Any:

@@ -56,6 +56,14 @@ def get_registered_name(obj: Any) -> str:
     return getattr(obj, "_registered_name", None) or getattr(obj, "__name__", type(obj).__name__)
 
 
+def find_custom(name: str, custom_objects: Mapping[str, Any] | None = None) -> Any:
+    """The object of your own called ``name``: ``custom_objects`` first, then registered ones; None if neither
+    has it (functions named in a file, e.g. a Lambda layer's, are found only this way, never imported)."""
+    if custom_objects and name in custom_objects:
+        return custom_objects[name]
+    return _CUSTOM.get(name)
+
+
 def _ensure_loaded() -> None:
     from .. import layers  # noqa: F401 - importing the package imports every layer module
 

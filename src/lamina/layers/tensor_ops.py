@@ -18,9 +18,9 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import ops
-from ..tensor import Tensor, no_grad
+from ..tensor import Tensor
 from ..utils import nest
-from .base import Layer, _symbolic_outputs
+from .base import Layer, _symbolic_outputs, infer_output_shapes
 from .symbolic import KerasTensor, Node, is_symbolic
 
 # name -> (Keras's class name, the eager function, Keras's module of that class)
@@ -62,13 +62,10 @@ def _get_item(x: Any, key: Any) -> Tensor:
 
 for _name, _keras_name, _function in (
         ("add", "Add", ops.add), ("subtract", "Subtract", ops.subtract), ("multiply", "Multiply", ops.multiply),
-        ("divide", "TrueDivide", ops.divide), ("matmul", "Matmul", ops.matmul), ("power", "Power", ops.power),
+        ("true_divide", "TrueDivide", ops.divide), ("matmul", "Matmul", ops.matmul), ("power", "Power", ops.power),
         ("negative", "Negative", ops.negative), ("absolute", "Absolute", ops.abs),
         ("get_item", "GetItem", _get_item)):
     register_tensor_op(_name, _keras_name, _function)
-
-# The two sizes an unknown axis takes when the output shape is found by running the operation.
-_PROBE_SIZES = (2, 3)
 
 
 class TensorOp(Layer):
@@ -101,7 +98,7 @@ class TensorOp(Layer):
     def _symbolic_call(self, args: tuple, kwargs: dict) -> Any:
         self.built = True
         kwargs = {key: value for key, value in kwargs.items() if key != "training"}
-        shape = _infer_shape(_OPS[self.op][1], args, {**self.options, **kwargs})
+        shape = infer_output_shapes(_OPS[self.op][1], args, {**self.options, **kwargs})
         dtypes = [t.dtype for t in nest.flatten(list(args)) if isinstance(t, KerasTensor)]
         outputs = _symbolic_outputs(shape, dtypes[0] if dtypes else "float32")
         Node(self, tuple(args), dict(kwargs), outputs)
@@ -125,7 +122,8 @@ class TensorOp(Layer):
         return graph.node(onnx_op, names, self.name)
 
 
-_ONNX_OPS = {"add": "Add", "subtract": "Sub", "multiply": "Mul", "divide": "Div", "matmul": "MatMul",
+_ONNX_OPS = {"add": "Add", "subtract": "Sub", "multiply": "Mul", "true_divide": "Div", "divide": "Div",
+             "matmul": "MatMul",
              "power": "Pow", "negative": "Neg", "absolute": "Abs"}
 
 
@@ -159,33 +157,6 @@ def _slice_to_onnx(graph: Any, name: str, value: str, key: Any) -> str:
         out = graph.node("Squeeze", [out, graph.constant(f"{name}_axes", np.asarray(squeeze, dtype=np.int64),
                                                          dtype=np.int64)], f"{name}_squeeze")
     return out
-
-
-def _infer_shape(function: Callable[..., Any], args: tuple, kwargs: dict | None = None) -> Any:
-    """The output shape(s) of ``function(*args)`` for symbolic ``args``, found on zeros (see the module doc)."""
-    results = []
-    for size in _PROBE_SIZES:
-        def concrete(value: Any) -> Any:
-            if isinstance(value, KerasTensor):
-                return Tensor(np.zeros([size if d is None else d for d in value.shape], dtype=value.dtype))
-            return value
-
-        def concrete_all(value: Any) -> Any:
-            return nest.map_structure(concrete, value) if nest.is_nested(value) else concrete(value)
-        with no_grad():
-            try:
-                out = function(*[concrete_all(a) for a in args],
-                               **{key: concrete_all(v) for key, v in (kwargs or {}).items()})
-            except (ValueError, IndexError, TypeError) as error:
-                shapes = [a.shape if isinstance(a, KerasTensor) else a for a in args]
-                raise ValueError(f"cannot apply {function.__name__} to symbolic inputs {shapes}: {error}") from None
-        results.append([tuple(np.shape(leaf.data if isinstance(leaf, Tensor) else leaf))
-                        for leaf in nest.flatten(out)] if nest.is_nested(out) else
-                       tuple(np.shape(out.data if isinstance(out, Tensor) else out)))
-    first, second = results
-    if isinstance(first, list):
-        return [tuple(a if a == b else None for a, b in zip(f, g)) for f, g in zip(first, second)]
-    return tuple(a if a == b else None for a, b in zip(first, second))
 
 
 def _split_options(name: str, args: tuple, kwargs: dict) -> tuple[tuple, dict, dict]:

@@ -16,6 +16,7 @@ then replays the recorded calls on symbolic tensors in an order where every inpu
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, Callable, Mapping
 
 import numpy as np
@@ -147,9 +148,11 @@ class _Rebuilder:
 
     def run(self) -> tuple[Any, Any]:
         entries = list(self.config.get("layers") or [])
-        pending: list[tuple[Any, dict[str, Any], int]] = []
+        pending: list[tuple[str, Any, dict[str, Any], int]] = []
         for entry in entries:
             layer = self.make_layer(entry)
+            # The config's name is what the graph's references use (a layer of your own whose get_config leaves
+            # out its name gets a fresh one when rebuilt).
             name = entry.get("name") or layer.name
             if name in self.layers:
                 raise self.error(f"two layers are named {name!r}")
@@ -157,25 +160,24 @@ class _Rebuilder:
             if isinstance(layer, InputLayer):
                 self.node_outputs[(name, 0)] = layer._inbound_nodes[0].outputs
             for index, node in enumerate(entry.get("inbound_nodes") or []):
-                pending.append((layer, node, index))
+                pending.append((name, layer, node, index))
         # Replay the calls; a call whose inputs do not exist yet waits for a later pass.
         while pending:
             waiting = []
-            for layer, node, index in pending:
-                if index > 0 and (layer.name, index - 1) not in self.node_outputs:
-                    waiting.append((layer, node, index))
+            for name, layer, node, index in pending:
+                if index > 0 and (name, index - 1) not in self.node_outputs:
+                    waiting.append((name, layer, node, index))
                     continue
                 try:
                     args = self.argument(node.get("args") or [])
                     kwargs = self.argument(node.get("kwargs") or {})
                 except KeyError:
-                    waiting.append((layer, node, index))
+                    waiting.append((name, layer, node, index))
                     continue
                 outputs = layer(*args, **kwargs)
-                self.node_outputs[(layer.name, index)] = [t for t in nest.flatten(outputs)
-                                                          if isinstance(t, KerasTensor)]
+                self.node_outputs[(name, index)] = [t for t in nest.flatten(outputs) if isinstance(t, KerasTensor)]
             if len(waiting) == len(pending):
-                names = sorted({layer.name for layer, _, _ in waiting})
+                names = sorted({name for name, _, _, _ in waiting})
                 raise self.error(f"the graph cannot be rebuilt: the inputs of layer(s) {names} never appear")
             pending = waiting
         return self.structure(self.config.get("input_layers")), self.structure(self.config.get("output_layers"))
@@ -200,7 +202,8 @@ def layer_from_entry(entry: Mapping[str, Any], custom_objects: Mapping[str, Any]
         raise ValueError(f"a layer entry has no class_name: {str(entry)[:100]}")
     cls = _model_classes().get(class_name) or registry.lookup(class_name, custom_objects)
     config = dict(entry.get("config") or {})
-    if hasattr(cls, "_graph") and "layers" in config:
+    # Models and Lambda layers find classes and functions of your own in custom_objects.
+    if "custom_objects" in inspect.signature(cls.from_config).parameters:
         return cls.from_config(config, custom_objects=custom_objects)
     return cls.from_config(config)
 

@@ -17,6 +17,7 @@ from typing import Any
 from ..layers.input_layer import InputLayer
 from ..layers.symbolic import KerasTensor, Node
 from ..utils import nest
+from .graph_order import keras_operation_order
 
 
 def _check_tensors(structure: Any, what: str) -> list[KerasTensor]:
@@ -54,6 +55,7 @@ class Graph:
         if len({id(t) for t in self.input_tensors}) != len(self.input_tensors):
             raise ValueError("Model: the same Input is given twice in `inputs`")
         self.nodes = self._collect_nodes()
+        self._operations: list[Any] | None = None
 
     def _collect_nodes(self) -> list[Node]:
         given = {id(t) for t in self.input_tensors}
@@ -79,18 +81,11 @@ class Graph:
 
     @property
     def operations(self) -> list[Any]:
-        """Each operation (layer or tensor op) once, inputs first, in the order of first use."""
-        seen: set[int] = set()
-        result = []
-        for layer in self.input_layers:
-            if id(layer) not in seen:
-                seen.add(id(layer))
-                result.append(layer)
-        for node in self.nodes:
-            if id(node.operation) not in seen:
-                seen.add(id(node.operation))
-                result.append(node.operation)
-        return result
+        """Each operation (layer or tensor op) once, in Keras's order: by depth, inputs first (see
+        ``graph_order.py``); the same order after a save and load, whatever order the layers were created in."""
+        if self._operations is None:
+            self._operations = keras_operation_order(self.input_tensors, self.output_tensors)
+        return self._operations
 
     def run(self, input_values: list[Any], training: bool) -> Any:
         """The outputs' values (in the outputs' structure) for one value per input tensor."""

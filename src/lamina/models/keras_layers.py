@@ -64,6 +64,26 @@ def _activation_from_keras(value: Any, where: str) -> str:
     return value
 
 
+def _function_from_keras(value: Any, where: str) -> Any:
+    """A Lambda's function (or output_shape) as the name Lamina saves it by; shapes pass through."""
+    if value is None or isinstance(value, (list, tuple)):
+        return value
+    if isinstance(value, dict) and value.get("class_name") == "__lambda__":
+        raise ValueError(f"{where}: its function is stored as Python bytecode (a lambda), which Lamina never runs "
+                         f"(it could execute anything); define the function with def, save the model again, and "
+                         f"load it with custom_objects={{name: function}}")
+    if isinstance(value, dict) and value.get("class_name") == "function" and isinstance(value.get("config"), str):
+        return value["config"]
+    raise ValueError(f"{where}: cannot read the function {value!r}")
+
+
+def _function_to_keras(value: Any, where: str) -> Any:
+    """A function saved by name as Keras writes a named function (found again through custom_objects)."""
+    if isinstance(value, str):
+        return {"module": "builtins", "class_name": "function", "config": value, "registered_name": "function"}
+    return value
+
+
 _FROM_KERAS: dict[str, Callable[[Any, str], Any]] = {
     "same": lambda value, where: value,
     "activation": _activation_from_keras,
@@ -73,6 +93,7 @@ _FROM_KERAS: dict[str, Callable[[Any, str], Any]] = {
                                                            "regularizer"),
     "constraint": lambda value, where: _object_from_keras(value, _constraints, _constraints.Constraint, where,
                                                           "constraint"),
+    "function": _function_from_keras,
 }
 
 
@@ -96,6 +117,7 @@ _TO_KERAS: dict[str, Callable[[Any, str], Any]] = {
     "initializer": lambda value, where: _object_to_keras(value, "keras.initializers", where, "initializer"),
     "regularizer": lambda value, where: _object_to_keras(value, "keras.regularizers", where, "regularizer"),
     "constraint": lambda value, where: _object_to_keras(value, "keras.constraints", where, "constraint"),
+    "function": _function_to_keras,
 }
 
 
@@ -234,7 +256,7 @@ def model_to_keras(model: Any) -> dict[str, Any]:
     config = graph_config(model, serialize=layer_to_keras)
     return {"module": "keras.src.models.functional", "class_name": "Functional", "config": config,
             "registered_name": "Functional",
-            "build_config": {"input_shape": _json_shape(model.input_shape)}}
+            "build_config": {"input_shape": None}}  # as Keras writes it: a functional model builds from its graph
 
 
 def _policy(name: str) -> dict[str, Any]:

@@ -79,6 +79,8 @@ class Model(TrainingMixin, Layer):
         self.built = True
         shapes = [t.shape for t in self._graph.input_tensors]
         self.input_shape = shapes[0] if len(shapes) == 1 else shapes
+        if len(shapes) == 1:  # so that Sequential([model, ...]) builds at once, as Keras's does
+            self._batch_input_shape = shapes[0]
         out_shapes = [t.shape for t in self._graph.output_tensors]
         self.output_shape = out_shapes[0] if len(out_shapes) == 1 else out_shapes
         self._make_shuffle_rng()
@@ -232,7 +234,8 @@ class Model(TrainingMixin, Layer):
         """Print Keras's table of layers, output shapes, parameter counts (and, for a functional model, the
         layers each one is connected to); see ``models.summary``."""
         from .summary import print_summary
-        print_summary(self, line_length=line_length, print_fn=print_fn)
+        print_summary(self, line_length=line_length, print_fn=print_fn, positions=positions,
+                      expand_nested=expand_nested, show_trainable=show_trainable)
 
     def get_config(self) -> dict[str, Any]:
         if self._graph is not None:

@@ -63,22 +63,37 @@ def restore_generator(state: dict[str, Any]) -> np.random.Generator:
     return np.random.Generator(bit_generator)
 
 
+def _layers_by_path(model: Any) -> dict[str, Any]:
+    """Every layer of ``model``, models used as layers opened too: a top-level layer under its name, a layer inside
+    a nested model under ``model_name/layer_name`` (so that nested Dropouts keep their own streams)."""
+    found: dict[str, Any] = {}
+    stack = [("", layer) for layer in reversed(model.layers)]
+    while stack:
+        prefix, layer = stack.pop()
+        path = prefix + layer.name
+        found.setdefault(path, layer)
+        inner = getattr(layer, "layers", None) if hasattr(layer, "fit") else None
+        if inner:
+            stack.extend((path + "/", child) for child in reversed(inner))
+    return found
+
+
 def model_rng_states(model: Any) -> dict[str, Any]:
-    """``{"shuffle": state or None, "layers": {layer name: state}}`` for ``model``'s generators."""
+    """``{"shuffle": state or None, "layers": {layer path: state}}`` for ``model``'s generators."""
     shuffle = getattr(model, "_shuffle_rng", None)
-    layers = {layer.name: generator_state(layer._rng) for layer in model.layers
+    layers = {path: generator_state(layer._rng) for path, layer in _layers_by_path(model).items()
               if isinstance(getattr(layer, "_rng", None), np.random.Generator)}
     return {"shuffle": None if shuffle is None else generator_state(shuffle), "layers": layers}
 
 
 def restore_model_rng_states(model: Any, states: dict[str, Any]) -> None:
-    """Put back what ``model_rng_states`` saved (layers matched by name; a missing entry leaves a fresh one)."""
+    """Put back what ``model_rng_states`` saved (layers matched by path; a missing entry leaves a fresh one)."""
     if states.get("shuffle") is not None:
         model._shuffle_rng = restore_generator(states["shuffle"])
-    by_name = {layer.name: layer for layer in model.layers}
-    for name, state in (states.get("layers") or {}).items():
-        layer = by_name.get(name)
+    by_path = _layers_by_path(model)
+    for path, state in (states.get("layers") or {}).items():
+        layer = by_path.get(path)
         if layer is None or not hasattr(layer, "_rng"):
-            raise ValueError(f"random state saved for layer {name!r}, which the model has not, or which has no "
+            raise ValueError(f"random state saved for layer {path!r}, which the model has not, or which has no "
                              f"generator")
         layer._rng = restore_generator(state)

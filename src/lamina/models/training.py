@@ -192,8 +192,11 @@ class TrainingMixin:
         if not self.compiled:
             raise RuntimeError(f"You must call compile() before {what}(): the model has no optimizer, loss or "
                                f"metrics yet (e.g. model.compile(optimizer='adam', loss='mse')).")
-        if not self._compiled_loss.functions and not self._custom_step(what):
-            raise ValueError(f"{what}() needs a loss: compile the model with loss=... (e.g. loss='mse')")
+
+    def _needs_targets(self) -> bool:
+        """Targets are required when a compiled loss needs them (a model trained only on its layers' add_loss
+        terms, or by its own train_step, takes x alone)."""
+        return bool(self._compiled_loss.functions) and not self._custom_step("fit")
 
     def _custom_step(self, what: str) -> bool:
         """Whether the model overrides the step that ``what`` runs (train_step or test_step)."""
@@ -215,15 +218,14 @@ class TrainingMixin:
 
     def _total_loss(self, y: Any, y_pred: Any, sample_weight: Any, state: _TrainingState | None = None) -> Tensor:
         single = self._loss_fn
+        loss = None
         if single is not None:
             loss = single(y, y_pred) if sample_weight is None else single(y, y_pred, sample_weight=sample_weight)
-        else:
+        elif self._compiled_loss.functions:
             outputs = self._output_list(y_pred)
             targets = flatten_targets(y, self._compiled_loss.output_names)
             batch_size = len(outputs[0].data) if outputs and isinstance(outputs[0], Tensor) else 0
             loss = self._compiled_loss(targets, outputs, sample_weight, batch_size, track=True)
-            if loss is None:
-                loss = Tensor(np.zeros((), dtype=np.float32))
         if state is None:
             penalties = self.losses
         else:
@@ -231,8 +233,11 @@ class TrainingMixin:
             if layer_base._losses_used:
                 penalties += [term for layer in self._flatten_layers() for term in layer._call_losses]
         if penalties:
-            loss = loss + sum(penalties)
-        return loss
+            loss = sum(penalties) if loss is None else loss + sum(penalties)
+        if loss is None:
+            raise ValueError(f'Model "{self.name}" has nothing to minimize: compile it with loss=... (e.g. '
+                             f"loss='mse'), or add loss terms from its layers with add_loss()")
+        return loss if isinstance(loss, Tensor) else Tensor(np.asarray(loss, dtype=np.float32))
 
     def compute_metrics(self, x: Any, y: Any, y_pred: Any, sample_weight: Any = None) -> dict[str, float]:
         """Update the compiled metrics with this batch and return every metric's result (Keras 3)."""
@@ -244,7 +249,7 @@ class TrainingMixin:
         return _python_logs({metric.name: metric.result() for metric in self.metrics})
 
     def _update_compiled_metrics(self, y: Any, y_pred: Any, sample_weight: Any) -> None:
-        if not self._compiled_metrics:
+        if not self._compiled_metrics or y is None:
             return
         if self._loss_fn is not None or len(self._compiled_metrics.output_names) == 1:
             self._compiled_metrics.update_state(y, _values(y_pred), sample_weight)
@@ -390,7 +395,8 @@ class TrainingMixin:
         if int(epochs) != epochs or int(initial_epoch) != initial_epoch or initial_epoch < 0:
             raise ValueError(f"epochs and initial_epoch must be integers >= 0; received epochs={epochs!r}, "
                              f"initial_epoch={initial_epoch!r}")
-        x, y, sample_weight = da.prepare(x, y, sample_weight, input_shape=self.input_shape)
+        x, y, sample_weight = da.prepare(x, y, sample_weight, need_y=self._needs_targets(),
+                                         input_shape=self.input_shape)
         if class_weight is not None:
             class_weights = da.class_weight_to_sample_weight(y, class_weight)
             sample_weight = class_weights if sample_weight is None else sample_weight * class_weights
@@ -474,7 +480,8 @@ class TrainingMixin:
         self._require_compiled("evaluate")
         verbose = _check_verbose(verbose)
         batch_size = da.check_batch_size(batch_size)
-        x, y, sample_weight = da.prepare(x, y, sample_weight, input_shape=self.input_shape)
+        x, y, sample_weight = da.prepare(x, y, sample_weight, need_y=self._needs_targets(),
+                                         input_shape=self.input_shape)
         label_checks.check_labels(self, x, y)
         steps = da.num_steps(da.num_samples(x), batch_size)
         callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
@@ -534,7 +541,8 @@ class TrainingMixin:
         """
         self._require_compiled("train_on_batch")
         graph_checks.require_grad_mode("train_on_batch")
-        x, y, sample_weight = da.prepare(x, y, sample_weight, input_shape=self.input_shape)
+        x, y, sample_weight = da.prepare(x, y, sample_weight, need_y=self._needs_targets(),
+                                         input_shape=self.input_shape)
         label_checks.check_labels(self, x, y)
         if class_weight is not None:
             class_weights = da.class_weight_to_sample_weight(y, class_weight)
@@ -550,7 +558,8 @@ class TrainingMixin:
                       return_dict: bool = False) -> Any:
         """Loss and metrics on this batch in inference mode (``reset_metrics`` as in ``train_on_batch``)."""
         self._require_compiled("test_on_batch")
-        x, y, sample_weight = da.prepare(x, y, sample_weight, input_shape=self.input_shape)
+        x, y, sample_weight = da.prepare(x, y, sample_weight, need_y=self._needs_targets(),
+                                         input_shape=self.input_shape)
         label_checks.check_labels(self, x, y)
         if reset_metrics:
             self.reset_metrics()
