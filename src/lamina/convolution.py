@@ -309,7 +309,7 @@ def conv(x: Any, kernel: Tensor, bias: Tensor | None = None, strides: Any = 1, p
     parents = (x, kernel) if bias is None else (x, kernel, bias)
 
     def vjp(g):
-        dz2 = _dz(g, out.reshape(g.shape), slope, activation, alpha).reshape(-1, f)
+        dz2 = _dz(g.reshape(out.shape), out, slope, activation, alpha).reshape(-1, f)
         target = gradient_target(kernel)
         dxp, dk = engine.backward(dz2, x.requires_grad, target if kernel_layout == "standard" else None)
         dk = dk.reshape(kernel.shape)
@@ -384,7 +384,7 @@ def conv_transpose(x: Any, kernel: Tensor, bias: Tensor | None = None, strides: 
     parents = (x, kernel) if bias is None else (x, kernel, bias)
 
     def vjp(g):
-        dz = _dz(g, out.reshape(g.shape), slope, activation, alpha).reshape(n, oh, ow, f)
+        dz = _dz(g.reshape(out.shape), out, slope, activation, alpha)
         if (oh, ow) == extent:
             dfull = dz
         else:
