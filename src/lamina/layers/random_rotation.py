@@ -18,7 +18,7 @@ class RandomRotation(BaseAugmentation):
         factor: a fraction of a full turn: f rotates by U(-f, f) * 360 degrees; a pair (a, b) by U(a, b) * 360.
             In [-1, 1].
         fill_mode, interpolation, fill_value: as RandomTranslation ("reflect", "bilinear", 0 by default).
-        value_range: accepted for Keras compatibility (Keras does not use it either).
+        value_range: accepted for Keras compatibility (Keras neither uses nor saves it).
         seed, data_format: as every augmentation layer.
     """
 
@@ -39,5 +39,4 @@ class RandomRotation(BaseAugmentation):
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "factor": self.factor, "fill_mode": self.fill_mode,
-                "interpolation": self.interpolation, "fill_value": self.fill_value,
-                "value_range": self.value_range}
+                "interpolation": self.interpolation, "fill_value": self.fill_value}

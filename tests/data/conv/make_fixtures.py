@@ -122,11 +122,35 @@ def shape_list(shape):
     return None if shape is None else [None if d is None else int(d) for d in shape]
 
 
+def plain_config(layer) -> dict:
+    """The layer's config entries that are plain values (numbers, strings, tuples of them), not objects."""
+    def plain(value):
+        if isinstance(value, (list, tuple)):
+            items = [plain(v) for v in value]
+            return None if any(i is _SKIP for i in items) else items
+        if value is None or isinstance(value, (bool, int, float, str)):
+            return value
+        return _SKIP
+
+    config = {}
+    for key, value in layer.get_config().items():
+        if key in ("name", "dtype", "trainable", "seed"):
+            continue
+        converted = plain(value)
+        if converted is not _SKIP and converted is not None or value is None:
+            config[key] = converted
+    return config
+
+
+_SKIP = object()
+
+
 def output_shapes() -> list[dict]:
     cases = []
     for class_name, config, sample in SHAPE_CASES:
         case = {"layer": class_name, "config": config, "input_shape": [None, *sample]}
         layer = getattr(layers, class_name)(**config)
+        case["keras_config"] = plain_config(layer)
         try:
             case["output_shape"] = shape_list(layer.compute_output_shape((None, *sample)))
             dtype = "int32" if class_name == "Embedding" else "float32"
