@@ -32,14 +32,14 @@ class Embedding(Layer):
     def __init__(self, input_dim: int, output_dim: int, embeddings_initializer: Any = "uniform",
                  embeddings_regularizer: Any = None, embeddings_constraint: Any = None, mask_zero: bool = False,
                  weights: Any = None, lora_rank: Any = None, input_length: Any = None, activity_regularizer: Any = None,
-                 **kwargs: Any):
+                 quantization_config: Any = None, **kwargs: Any):
         super().__init__(**kwargs)
         for name, value in (("input_dim", input_dim), ("output_dim", output_dim)):
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
                 raise self._invalid(f"`{name}` must be a positive integer. Received: {name}={value!r} (of type "
                                      f"{type(value).__name__}).")
         refuse_unsupported(self, embeddings_constraint=embeddings_constraint, lora_rank=lora_rank,
-                           activity_regularizer=activity_regularizer)
+                           activity_regularizer=activity_regularizer, quantization_config=quantization_config)
         self.input_dim, self.output_dim = input_dim, output_dim
         self.mask_zero = bool(mask_zero)
         try:
@@ -86,4 +86,5 @@ class Embedding(Layer):
             "embeddings_initializer": _initializers.serialize(self.embeddings_initializer),
             "embeddings_regularizer": _regularizers.serialize(self.embeddings_regularizer),
             "embeddings_constraint": None, "mask_zero": self.mask_zero, "activity_regularizer": None,
+            "quantization_config": None,
         }
