@@ -24,7 +24,7 @@ The floor, per step (B = 128; "GEMM" is one BLAS matrix product)::
     g_logits = (p - onehot(y)) / B;  g_W3 = h^T g_logits;  g_h = g_logits W3^T          GEMMs
     g_z2 = unpool(g_h M / 0.5 * [a2 > 0])            the saved argmax routes each gradient to its input
     g_W2 = P2^T g_z2;  g_P2 = g_z2 W2^T              GEMMs
-    g_a1 = col2im(g_P2) * [a1 > 0]                   9 strided adds, one per kernel offset
+    g_a1 = col2im(g_P2) * [a1 > 0]                   9 strided adds, one per kernel offset, 8 samples at a time
     g_z1 = unpool(g_a1);  g_W1 = P1^T g_z1           (x needs no gradient)
     Adam over one flat buffer of all 34,826 parameters (benchmarks/numpy_floor.py's FlatAdam)
 
@@ -59,25 +59,42 @@ SHAPES = [(3, 3, 1, 32), (32,), (3, 3, 32, 64), (64,), (5 * 5 * 64, CLASSES), (C
 
 
 # ----- the floor ---------------------------------------------------------------------------------------------
-def max_pool_2x2(z: np.ndarray, out: np.ndarray, argmax: np.ndarray, wins: np.ndarray) -> None:
-    """out = the max of each 2x2 window of z (odd rows/columns at the end dropped), argmax = which of the 4."""
+def max_pool_2x2(z: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """out = the max of each 2x2 window of z (odd rows/columns at the end dropped); returns which of the 4 won
+    (the first on a tie), as uint8: a pairwise tree with the index updated by arithmetic, not by masked copies."""
     oh, ow = out.shape[1:3]
-    taps = [z[:, a:2 * oh:2, b:2 * ow:2] for a in (0, 1) for b in (0, 1)]
-    np.copyto(out, taps[0])
-    argmax.fill(0)
-    for k in (1, 2, 3):
-        np.greater(taps[k], out, out=wins)
-        np.copyto(argmax, k, where=wins)
-        np.maximum(out, taps[k], out=out)
+    t0, t1, t2, t3 = (z[:, a:2 * oh:2, b:2 * ow:2] for a in (0, 1) for b in (0, 1))
+    right = np.greater(t1, t0).view(np.uint8)                 # winner of the top pair: 0 or 1
+    bottom = np.greater(t3, t2).view(np.uint8)                # of the bottom pair, minus 2
+    top_max, bottom_max = np.maximum(t0, t1), np.maximum(t2, t3)
+    lower = np.greater(bottom_max, top_max).view(np.uint8)
+    np.maximum(top_max, bottom_max, out=out)
+    bottom += np.uint8(2)
+    bottom -= right                                           # argmax = right + lower * (bottom + 2 - right)
+    bottom *= lower
+    bottom += right
+    return bottom
 
 
-def unpool_2x2(g: np.ndarray, argmax: np.ndarray, dz: np.ndarray, chosen: np.ndarray) -> None:
-    """dz (zero outside the windows) = g routed to the argmax of each 2x2 window (windows do not overlap)."""
+def unpool_2x2(g: np.ndarray, argmax: np.ndarray, dz: np.ndarray) -> None:
+    """dz = g routed to the argmax of each 2x2 window (windows do not overlap; rows/columns outside them: 0)."""
     oh, ow = g.shape[1:3]
-    dz.fill(0)
+    dz[:, 2 * oh:] = 0
+    dz[:, :, 2 * ow:] = 0
     for k, (a, b) in enumerate(((0, 0), (0, 1), (1, 0), (1, 1))):
-        np.equal(argmax, k, out=chosen)
-        np.copyto(dz[:, a:2 * oh:2, b:2 * ow:2], g, where=chosen)
+        np.multiply(g, argmax == k, out=dz[:, a:2 * oh:2, b:2 * ow:2])
+
+
+def col2im_3x3(g_cols: np.ndarray, g_x: np.ndarray, block: int = 8) -> None:
+    """g_x = the scatter-add of the patch gradients (N, OH, OW, 3, 3, C) onto the (N, OH + 2, OW + 2, C)
+    input, eight samples at a time so that the nine passes over a block stay in cache."""
+    oh, ow = g_cols.shape[1:3]
+    g_x.fill(0)
+    for start in range(0, len(g_x), block):
+        part, grads = g_x[start:start + block], g_cols[start:start + block]
+        for a in range(3):
+            for b in range(3):
+                part[:, a:a + oh, b:b + ow, :] += grads[:, :, :, a, b, :]
 
 
 class ConvNetFloor:
@@ -101,13 +118,9 @@ class ConvNetFloor:
         self.cols1 = np.empty((batch, 26, 26, 3, 3, 1), f)
         self.z1 = np.empty((batch, 26, 26, 32), f)
         self.a1 = np.empty((batch, 13, 13, 32), f)
-        self.arg1 = np.empty(self.a1.shape, np.uint8)
-        self.wins1 = np.empty(self.a1.shape, bool)
         self.cols2 = np.empty((batch, 11, 11, 3, 3, 32), f)
         self.z2 = np.empty((batch, 11, 11, 64), f)
         self.a2 = np.empty((batch, 5, 5, 64), f)
-        self.arg2 = np.empty(self.a2.shape, np.uint8)
-        self.wins2 = np.empty(self.a2.shape, bool)
         self.h = np.empty((batch, 1600), f)
         self.logits = np.empty((batch, CLASSES), f)
         self.g_h = np.empty((batch, 1600), f)
@@ -142,7 +155,7 @@ class ConvNetFloor:
         t = self._tick("GEMM", t)
         self.z1 += self.b1
         t = self._tick("rest", t)
-        max_pool_2x2(self.z1, self.a1, self.arg1, self.wins1)
+        self.arg1 = max_pool_2x2(self.z1, self.a1)
         t = self._tick("pooling", t)
         np.maximum(self.a1, 0, out=self.a1)
         t = self._tick("rest", t)
@@ -154,7 +167,7 @@ class ConvNetFloor:
         t = self._tick("GEMM", t)
         self.z2 += self.b2
         t = self._tick("rest", t)
-        max_pool_2x2(self.z2, self.a2, self.arg2, self.wins2)
+        self.arg2 = max_pool_2x2(self.z2, self.a2)
         t = self._tick("pooling", t)
         np.maximum(self.a2, 0, out=self.a2)
         np.multiply(self.a2.reshape(batch, -1), self.mask, out=self.h)
@@ -182,7 +195,7 @@ class ConvNetFloor:
         g_a2 = self.g_h.reshape(self.a2.shape)
         g_a2 *= self.a2 > 0
         t = self._tick("rest", t)
-        unpool_2x2(g_a2, self.arg2, self.g_z2, self.wins2)
+        unpool_2x2(g_a2, self.arg2, self.g_z2)
         t = self._tick("pooling", t)
         g_z2 = self.g_z2.reshape(-1, 64)
         np.matmul(p2.T, g_z2, out=self.g_w2.reshape(288, 64))
@@ -190,15 +203,11 @@ class ConvNetFloor:
         t = self._tick("GEMM", t)
         np.matmul(self.ones[batch * 121], g_z2, out=self.g_b2)
         t = self._tick("rest", t)
-        g_cols = self.g_cols2.reshape(self.cols2.shape)
-        self.g_a1.fill(0)
-        for a in range(3):
-            for b in range(3):
-                self.g_a1[:, a:a + 11, b:b + 11, :] += g_cols[:, :, :, a, b, :]
+        col2im_3x3(self.g_cols2.reshape(self.cols2.shape), self.g_a1)
         t = self._tick("col2im", t)
         self.g_a1 *= self.a1 > 0
         t = self._tick("rest", t)
-        unpool_2x2(self.g_a1, self.arg1, self.g_z1, self.wins1)
+        unpool_2x2(self.g_a1, self.arg1, self.g_z1)
         t = self._tick("pooling", t)
         g_z1 = self.g_z1.reshape(-1, 32)
         np.matmul(p1.T, g_z1, out=self.g_w1.reshape(9, 32))
@@ -269,23 +278,13 @@ def run_torch(x, y, steps: int, repeats: int, seed: int = 0) -> dict:
 
 # ----- Lamina ------------------------------------------------------------------------------------------------
 def lamina_convnet(seed: int = 0):
-    """The keras.io convnet as a Lamina Sequential model, compiled like the guide (Adam, sparse CE)."""
+    """The keras.io convnet as a Lamina Sequential model (``lamina train --model cnn``'s), compiled like the
+    guide (Adam, sparse categorical cross-entropy)."""
     import lamina
-    from lamina import layers
-    from lamina.layers.conv2d import Conv2D
-    from lamina.layers.max_pooling2d import MaxPooling2D
+    from lamina.cli import build_cnn
 
     lamina.utils.set_random_seed(seed)
-    model = lamina.Sequential([
-        layers.Input((IMAGE, IMAGE, 1)),
-        Conv2D(32, kernel_size=(3, 3), activation="relu"),
-        MaxPooling2D(pool_size=(2, 2)),
-        Conv2D(64, kernel_size=(3, 3), activation="relu"),
-        MaxPooling2D(pool_size=(2, 2)),
-        layers.Flatten(),
-        layers.Dropout(DROPOUT),
-        layers.Dense(CLASSES, activation="softmax"),
-    ])
+    model = build_cnn((IMAGE, IMAGE, 1), CLASSES, DROPOUT)
     model.compile(optimizer=lamina.optimizers.Adam(epsilon=1e-7), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
     return model
@@ -306,8 +305,9 @@ def run_lamina(x, y, steps: int, repeats: int, seed: int = 0, profile: bool = Tr
 
 
 def profile_lamina(step, steps: int) -> dict[str, float]:
-    """Seconds per step in Lamina's im2col, col2im, matrix products and pooling (cProfile's own time of those
-    functions), the rest being everything else."""
+    """Seconds per step in Lamina's parts, from cProfile: im2col, col2im and pooling (their cumulative time), the
+    matrix products (the own time of the convolution engines' forward/backward and of the dense primitive, which
+    do little else), the rest being everything else (activations, bias, loss, optimizer, graph, Python)."""
     import cProfile
     import pstats
 
@@ -318,19 +318,17 @@ def profile_lamina(step, steps: int) -> dict[str, float]:
         step(i)
     profiler.disable()
     total = (time.perf_counter() - start) / steps
-    stats = pstats.Stats(profiler).stats
-    parts = defaultdict(float)
-    for (filename, _, function), (_, _, own, cumulative, _) in stats.items():
+    parts: dict[str, float] = defaultdict(float)
+    for (filename, _, function), (_, _, own, cumulative, _) in pstats.Stats(profiler).stats.items():
         name = Path(filename).name
-        if name == "convolution.py" and function == "im2col":
-            parts["im2col"] += cumulative
-        elif name == "convolution.py" and function == "col2im":
-            parts["col2im"] += cumulative
+        if name == "convolution.py" and function in ("im2col", "col2im"):
+            parts[function] += cumulative
         elif name == "pooling.py" and function in ("max_pool", "vjp"):
             parts["pooling"] += cumulative
-        elif function in ("<built-in method numpy._core._multiarray_umath.c_einsum>",) or "matmul" in function:
+        elif (name == "convolution.py" and function in ("forward", "backward")) or \
+                (name == "functional.py" and function == "dense"):
             parts["GEMM"] += own
-    parts = {k: v / steps for k, v in parts.items()}
+    parts = {part: parts[part] / steps for part in PARTS[:-1]}
     parts["rest"] = max(total - sum(parts.values()), 0.0)
     parts["total (profiled)"] = total
     return parts
@@ -338,17 +336,20 @@ def profile_lamina(step, steps: int) -> dict[str, float]:
 
 # ----- driver ------------------------------------------------------------------------------------------------
 def timed_steps(step, steps: int, repeats: int, reset=None) -> tuple[dict, list[float]]:
-    """Warm up 3 steps, then ``repeats`` rounds of ``steps``; seconds per step: min and median of the rounds."""
+    """Warm up 3 steps, then ``repeats`` rounds of ``steps``. Seconds per step: the min and median over rounds of
+    the wall time, and the min of the process's CPU time (all threads; on a shared machine the least disturbed
+    measure of the work itself, though it counts BLAS workers' busy-waiting too)."""
     losses = [step(i) for i in range(3)]
     if reset is not None:
         reset()
-    rounds = []
+    rounds, cpu = [], []
     for r in range(repeats):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         for i in range(steps):
             losses.append(step(3 + r * steps + i))
         rounds.append((time.perf_counter() - start) / steps)
-    return {"min": min(rounds), "median": float(np.median(rounds))}, losses
+        cpu.append((time.process_time() - start_cpu) / steps)
+    return {"min": min(rounds), "median": float(np.median(rounds)), "cpu": min(cpu)}, losses
 
 
 def load_images(limit: int = 12800) -> tuple[np.ndarray, np.ndarray, str]:
@@ -380,11 +381,12 @@ def main(argv=None) -> dict:
         results["torch"] = run_torch(x, y, args.steps, args.repeats)
     if "lamina" not in skip:
         results["lamina"] = run_lamina(x, y, args.steps, args.repeats)
-    floor = results["floor"]["step"]["min"]
-    print(f"\n{'':>10} {'min ms':>8} {'median ms':>10} {'x floor':>8}")
+    floor = results["floor"]["step"]
+    print(f"\n{'':>10} {'min ms':>8} {'median ms':>10} {'x floor':>8} {'CPU ms':>8} {'x floor':>8}")
     for name, result in results.items():
         step = result["step"]
-        print(f"{name:>10} {step['min'] * 1e3:8.2f} {step['median'] * 1e3:10.2f} {step['min'] / floor:8.2f}")
+        print(f"{name:>10} {step['min'] * 1e3:8.2f} {step['median'] * 1e3:10.2f} {step['min'] / floor['min']:8.2f} "
+              f"{step['cpu'] * 1e3:8.2f} {step['cpu'] / floor['cpu']:8.2f}")
     for name in ("floor", "lamina"):
         if name in results:
             parts = results[name]["parts"]
