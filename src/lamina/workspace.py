@@ -8,6 +8,8 @@ patch matrix of step t is read again by step t's backward pass, and a layer call
 So ``scratch`` keeps a few arrays per (shape, dtype) and hands one out only when nothing else refers to it: the
 backward closure that saved it (directly or through a view, whose ``base`` points at it) holds a reference until
 its graph is freed. Otherwise it allocates a new one. Correct by construction, however the arrays are shared.
+What it keeps is bounded (64 MiB per array, 256 MiB in all, least recently used shapes dropped first), so a
+one-off large batch (an evaluation) does not stay in memory.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import numpy as np
 
 _PER_KEY = 3          # arrays kept per (shape, dtype): a forward, its backward, one more graph alive
 _MAX_KEYS = 24        # shapes remembered (e.g. a training and an evaluation batch size for a few layers)
+_MAX_KEPT_BYTES = 64 << 20   # larger arrays (e.g. a big evaluation batch) are used once and freed, not kept
+_MAX_TOTAL_BYTES = 256 << 20
 
 _pool: OrderedDict[tuple, list[np.ndarray]] = OrderedDict()
 # References held while a candidate array is inspected: the pool's list, the loop variable, getrefcount's argument.
@@ -39,9 +43,15 @@ def scratch(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
             if sys.getrefcount(array) == _FREE_REFCOUNT:
                 return array
     array = np.empty(shape, dtype=dtype)
-    if len(arrays) < _PER_KEY:
+    if len(arrays) < _PER_KEY and array.nbytes <= _MAX_KEPT_BYTES:
         arrays.append(array)
+        while _kept_bytes() > _MAX_TOTAL_BYTES and len(_pool) > 1:
+            _pool.popitem(last=False)   # the least recently used shape
     return array
+
+
+def _kept_bytes() -> int:
+    return sum(array.nbytes for arrays in _pool.values() for array in arrays)
 
 
 def clear() -> None:
