@@ -92,9 +92,11 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     print(f"A dense network with {dense.count_params():,} weights (the convnet has {parameters:,}): test accuracy "
           f"{dense_accuracy:.4f}")
 
-    target = 0.98 if large and not args.quick else 0.9
+    # All of MNIST: keras.io's ~0.99 after 15 epochs, Keras 3's 0.984 after 2; a few epochs or a subset: less.
+    target = (0.985 if epochs >= 10 else 0.97) if large and not args.quick else 0.9
     learned = claim(f"the convnet reads the digits: test accuracy {test_accuracy:.4f} >= {target} (keras.io: about "
-                    f"0.99 after {GUIDE_EPOCHS} epochs on all of MNIST)", test_accuracy >= target)
+                    f"0.99 after {GUIDE_EPOCHS} epochs on all of MNIST; Keras 3: 0.984 after 2)",
+                    test_accuracy >= target)
     falls = claim(f"the training loss falls, {history.history['loss'][0]:.3f} -> {history.history['loss'][-1]:.3f}",
                   history.history["loss"][-1] < history.history["loss"][0])
     beats = claim(f"weights shared across the image beat the same number of dense weights: "

@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pytest
 
 from lamina import cli
-
-ACCURACY_LINE = re.compile(r"^test accuracy: (\d\.\d{3})$", re.MULTILINE)
-
-
-def accuracy_from(text: str) -> float:
-    found = ACCURACY_LINE.findall(text)
-    assert len(found) == 1, f"expected one 'test accuracy: 0.xxx' line in:\n{text}"
-    return float(found[0])
+from test_cli import accuracy_from   # (tests/ is on the path, as pytest runs these files)
 
 
 def test_train_cnn_on_the_packaged_digits(tmp_path, capsys):

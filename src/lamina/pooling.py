@@ -46,6 +46,17 @@ def _window(name: str, x4: np.ndarray, rank: int, pool_size: Any, strides: Any, 
     return Window(pool, stride, (1, 1), out), pads
 
 
+def _prepare(name: str, x: Any, pool_size: Any, strides: Any, padding: str, fill: float):
+    """(x as a tensor, its rank, its (N, H, W, C) view, the window, the padded input) for a pooling."""
+    x = as_tensor(x)
+    rank = x.ndim - 2
+    if rank not in (1, 2):
+        raise ValueError(f"{name}: expected input of rank 3 or 4 (channels last); received shape {x.shape}")
+    x4 = _as_4d(name, x, rank)
+    window, pads = _window(name, x4, rank, pool_size, strides, padding)
+    return x, rank, x4, window, pads, pad_spatial(x4, pads, fill)
+
+
 def _overlapping(window: Window) -> bool:
     return any(s < k for s, k in zip(window.strides, window.kernel))
 
@@ -88,13 +99,7 @@ def first_argmax(slabs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 
 def max_pool(x: Any, pool_size: Any = 2, strides: Any = None, padding: str = "valid") -> Tensor:
     """Max pooling over 1-D or 2-D windows (strides default to the pool size; "same" pads with -inf)."""
-    x = as_tensor(x)
-    rank = x.ndim - 2
-    if rank not in (1, 2):
-        raise ValueError(f"max_pool: expected input of rank 3 or 4 (channels last); received shape {x.shape}")
-    x4 = _as_4d("max_pool", x, rank)
-    window, pads = _window("max_pool", x4, rank, pool_size, strides, padding)
-    xp = pad_spatial(x4, pads, -np.inf)
+    x, rank, x4, window, pads, xp = _prepare("max_pool", x, pool_size, strides, padding, -np.inf)
     taps = [tap for _, _, tap in window.taps()]
     best, argmax = first_argmax([xp[:, rows, columns] for rows, columns in taps])
 
@@ -117,13 +122,7 @@ def max_pool(x: Any, pool_size: Any = 2, strides: Any = None, padding: str = "va
 
 def avg_pool(x: Any, pool_size: Any = 2, strides: Any = None, padding: str = "valid") -> Tensor:
     """Average pooling over 1-D or 2-D windows; "same" averages only the real inputs under each window."""
-    x = as_tensor(x)
-    rank = x.ndim - 2
-    if rank not in (1, 2):
-        raise ValueError(f"avg_pool: expected input of rank 3 or 4 (channels last); received shape {x.shape}")
-    x4 = _as_4d("avg_pool", x, rank)
-    window, pads = _window("avg_pool", x4, rank, pool_size, strides, padding)
-    xp = pad_spatial(x4, pads)
+    x, rank, x4, window, pads, xp = _prepare("avg_pool", x, pool_size, strides, padding, 0.0)
     total = None
     for _, _, (rows, columns) in window.taps():
         total = xp[:, rows, columns].copy() if total is None else np.add(total, xp[:, rows, columns], out=total)

@@ -49,17 +49,37 @@ class ConvLayer(Layer):
         self._activation_name = _activations.serialize(self.activation)
         self.use_bias = bool(use_bias)
 
-    def _initializer(self, value: Any) -> Any:
-        try:
-            return _initializers.get(value)
-        except ValueError as error:
-            raise self._invalid(str(error)) from None
+    # ----- weights ----------------------------------------------------------------------------------------------
+    def _weight_options(self, **options: tuple[Any, Any]) -> None:
+        """For each kind of weight (kernel=(initializer, regularizer), ...), resolve and store
+        ``<kind>_initializer`` and ``<kind>_regularizer``; unknown names raise errors naming the layer."""
+        for kind, (initializer, regularizer) in options.items():
+            try:
+                setattr(self, f"{kind}_initializer", _initializers.get(initializer))
+                setattr(self, f"{kind}_regularizer", _regularizers.get(regularizer))
+            except ValueError as error:
+                raise self._invalid(str(error)) from None
+        self._weight_kinds = tuple(options)
 
-    def _regularizer(self, value: Any) -> Any:
-        try:
-            return _regularizers.get(value)
-        except ValueError as error:
-            raise self._invalid(str(error)) from None
+    def _add(self, name: str, kind: str, shape: tuple[int, ...]) -> None:
+        """Create weight ``name`` with the initializer and regularizer of ``kind``."""
+        self.add_weight(name, shape, getattr(self, f"{kind}_initializer"),
+                        regularizer=getattr(self, f"{kind}_regularizer"))
+
+    def _add_bias(self, size: int) -> None:
+        if self.use_bias:
+            self._add("bias", "bias", (size,))
+        else:
+            self.bias = None
+
+    def _weight_options_config(self, *unsupported: str) -> dict[str, Any]:
+        """The initializers, then the regularizers (Keras's order), then None for the arguments Lamina only takes
+        at their default (activity regularizer, constraints)."""
+        config = {f"{kind}_initializer": _initializers.serialize(getattr(self, f"{kind}_initializer"))
+                  for kind in self._weight_kinds}
+        config.update({f"{kind}_regularizer": _regularizers.serialize(getattr(self, f"{kind}_regularizer"))
+                       for kind in self._weight_kinds})
+        return {**config, "activity_regularizer": None, **{f"{kind}_constraint": None for kind in unsupported}}
 
     # ----- shapes -----------------------------------------------------------------------------------------------
     def _input_channels(self, input_shape: Shape) -> int:
@@ -148,10 +168,7 @@ class BaseConv(ConvLayer):
         self.groups = groups
         refuse_unsupported(self, kernel_constraint=kernel_constraint, bias_constraint=bias_constraint,
                            lora_rank=lora_rank, lora_alpha=lora_alpha)
-        self.kernel_initializer = self._initializer(kernel_initializer)
-        self.bias_initializer = self._initializer(bias_initializer)
-        self.kernel_regularizer = self._regularizer(kernel_regularizer)
-        self.bias_regularizer = self._regularizer(bias_regularizer)
+        self._weight_options(kernel=(kernel_initializer, kernel_regularizer), bias=(bias_initializer, bias_regularizer))
 
     def build(self, input_shape: Shape) -> None:
         channels = self._input_channels(input_shape)
@@ -161,11 +178,8 @@ class BaseConv(ConvLayer):
                                 f"shape is {tuple(input_shape)}).")
         kernel_shape = self.kernel_size + (channels // self.groups, self.filters)
         self.compute_output_shape(input_shape)   # refuse a kernel larger than the input before making weights
-        self.add_weight("kernel", kernel_shape, self.kernel_initializer, regularizer=self.kernel_regularizer)
-        if self.use_bias:
-            self.add_weight("bias", (self.filters,), self.bias_initializer, regularizer=self.bias_regularizer)
-        else:
-            self.bias = None
+        self._add("kernel", "kernel", kernel_shape)
+        self._add_bias(self.filters)
         self._expect_channels(channels)
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:
@@ -182,9 +196,5 @@ class BaseConv(ConvLayer):
     def get_config(self) -> dict[str, Any]:
         return {
             **super().get_config(), "filters": self.filters, **self._common_config(), "groups": self.groups,
-            "kernel_initializer": _initializers.serialize(self.kernel_initializer),
-            "bias_initializer": _initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": _regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": _regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": None, "kernel_constraint": None, "bias_constraint": None,
+            **self._weight_options_config("kernel", "bias"),
         }

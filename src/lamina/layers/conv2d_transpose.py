@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import initializers as _initializers
-from .. import regularizers as _regularizers
 from ..conv_geometry import transpose_output_length
 from ..convolution import conv_transpose
 from ..tensor import Tensor
@@ -42,19 +40,12 @@ class Conv2DTranspose(ConvLayer):
                                         f"At dimension {i}, `output_padding` is {extra} but `strides` is {stride}. "
                                         f"Received: output_padding={self.output_padding}, strides={self.strides}")
         refuse_unsupported(self, kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
-        self.kernel_initializer = self._initializer(kernel_initializer)
-        self.bias_initializer = self._initializer(bias_initializer)
-        self.kernel_regularizer = self._regularizer(kernel_regularizer)
-        self.bias_regularizer = self._regularizer(bias_regularizer)
+        self._weight_options(kernel=(kernel_initializer, kernel_regularizer), bias=(bias_initializer, bias_regularizer))
 
     def build(self, input_shape: Shape) -> None:
         channels = self._input_channels(input_shape)
-        self.add_weight("kernel", self.kernel_size + (self.filters, channels), self.kernel_initializer,
-                        regularizer=self.kernel_regularizer)
-        if self.use_bias:
-            self.add_weight("bias", (self.filters,), self.bias_initializer, regularizer=self.bias_regularizer)
-        else:
-            self.bias = None
+        self._add("kernel", "kernel", self.kernel_size + (self.filters, channels))
+        self._add_bias(self.filters)
         self._expect_channels(channels)
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:
@@ -72,10 +63,5 @@ class Conv2DTranspose(ConvLayer):
     def get_config(self) -> dict[str, Any]:
         return {
             **super().get_config(), "filters": self.filters, **self._common_config(),
-            "output_padding": self.output_padding,
-            "kernel_initializer": _initializers.serialize(self.kernel_initializer),
-            "bias_initializer": _initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": _regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": _regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": None, "kernel_constraint": None, "bias_constraint": None,
+            "output_padding": self.output_padding, **self._weight_options_config("kernel", "bias"),
         }

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import initializers as _initializers
-from .. import regularizers as _regularizers
 from ..convolution import depthwise_conv
 from ..tensor import Tensor
 from ._conv_base import ConvLayer
@@ -33,21 +31,14 @@ class DepthwiseConv2D(ConvLayer):
                          activity_regularizer, **kwargs)
         self.depth_multiplier = positive_int(self, depth_multiplier, "depth_multiplier")
         refuse_unsupported(self, depthwise_constraint=depthwise_constraint, bias_constraint=bias_constraint)
-        self.depthwise_initializer = self._initializer(depthwise_initializer)
-        self.bias_initializer = self._initializer(bias_initializer)
-        self.depthwise_regularizer = self._regularizer(depthwise_regularizer)
-        self.bias_regularizer = self._regularizer(bias_regularizer)
+        self._weight_options(depthwise=(depthwise_initializer, depthwise_regularizer),
+                             bias=(bias_initializer, bias_regularizer))
 
     def build(self, input_shape: Shape) -> None:
         channels = self._input_channels(input_shape)
         self.compute_output_shape(input_shape)
-        self.add_weight("kernel", self.kernel_size + (channels, self.depth_multiplier), self.depthwise_initializer,
-                        regularizer=self.depthwise_regularizer)
-        if self.use_bias:
-            self.add_weight("bias", (channels * self.depth_multiplier,), self.bias_initializer,
-                            regularizer=self.bias_regularizer)
-        else:
-            self.bias = None
+        self._add("kernel", "depthwise", self.kernel_size + (channels, self.depth_multiplier))
+        self._add_bias(channels * self.depth_multiplier)
         self._expect_channels(channels)
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:
@@ -63,9 +54,5 @@ class DepthwiseConv2D(ConvLayer):
     def get_config(self) -> dict[str, Any]:
         return {
             **super().get_config(), **self._common_config(), "depth_multiplier": self.depth_multiplier,
-            "depthwise_initializer": _initializers.serialize(self.depthwise_initializer),
-            "bias_initializer": _initializers.serialize(self.bias_initializer),
-            "depthwise_regularizer": _regularizers.serialize(self.depthwise_regularizer),
-            "bias_regularizer": _regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": None, "depthwise_constraint": None, "bias_constraint": None,
+            **self._weight_options_config("depthwise", "bias"),
         }

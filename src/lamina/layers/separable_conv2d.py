@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import initializers as _initializers
-from .. import regularizers as _regularizers
 from ..convolution import conv, depthwise_conv
 from ..tensor import Tensor
 from ._conv_base import ConvLayer
@@ -35,24 +33,16 @@ class SeparableConv2D(ConvLayer):
         self.depth_multiplier = positive_int(self, depth_multiplier, "depth_multiplier")
         refuse_unsupported(self, depthwise_constraint=depthwise_constraint,
                            pointwise_constraint=pointwise_constraint, bias_constraint=bias_constraint)
-        self.depthwise_initializer = self._initializer(depthwise_initializer)
-        self.pointwise_initializer = self._initializer(pointwise_initializer)
-        self.bias_initializer = self._initializer(bias_initializer)
-        self.depthwise_regularizer = self._regularizer(depthwise_regularizer)
-        self.pointwise_regularizer = self._regularizer(pointwise_regularizer)
-        self.bias_regularizer = self._regularizer(bias_regularizer)
+        self._weight_options(depthwise=(depthwise_initializer, depthwise_regularizer),
+                             pointwise=(pointwise_initializer, pointwise_regularizer),
+                             bias=(bias_initializer, bias_regularizer))
 
     def build(self, input_shape: Shape) -> None:
         channels = self._input_channels(input_shape)
         self.compute_output_shape(input_shape)
-        self.add_weight("depthwise_kernel", self.kernel_size + (channels, self.depth_multiplier),
-                        self.depthwise_initializer, regularizer=self.depthwise_regularizer)
-        self.add_weight("pointwise_kernel", (1, 1, channels * self.depth_multiplier, self.filters),
-                        self.pointwise_initializer, regularizer=self.pointwise_regularizer)
-        if self.use_bias:
-            self.add_weight("bias", (self.filters,), self.bias_initializer, regularizer=self.bias_regularizer)
-        else:
-            self.bias = None
+        self._add("depthwise_kernel", "depthwise", self.kernel_size + (channels, self.depth_multiplier))
+        self._add("pointwise_kernel", "pointwise", (1, 1, channels * self.depth_multiplier, self.filters))
+        self._add_bias(self.filters)
         self._expect_channels(channels)
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:
@@ -72,13 +62,5 @@ class SeparableConv2D(ConvLayer):
     def get_config(self) -> dict[str, Any]:
         return {
             **super().get_config(), "filters": self.filters, **self._common_config(),
-            "depth_multiplier": self.depth_multiplier,
-            "depthwise_initializer": _initializers.serialize(self.depthwise_initializer),
-            "pointwise_initializer": _initializers.serialize(self.pointwise_initializer),
-            "bias_initializer": _initializers.serialize(self.bias_initializer),
-            "depthwise_regularizer": _regularizers.serialize(self.depthwise_regularizer),
-            "pointwise_regularizer": _regularizers.serialize(self.pointwise_regularizer),
-            "bias_regularizer": _regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": None, "depthwise_constraint": None, "pointwise_constraint": None,
-            "bias_constraint": None,
+            "depth_multiplier": self.depth_multiplier, **self._weight_options_config("depthwise", "pointwise", "bias"),
         }
