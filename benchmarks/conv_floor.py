@@ -132,7 +132,7 @@ class ConvNetFloor:
         self.mask = np.empty((batch, 1600), f)
 
     def _tick(self, part: str, start: float) -> float:
-        now = time.perf_counter()
+        now = time.process_time()
         self.clock[part] += now - start
         return now
 
@@ -143,7 +143,7 @@ class ConvNetFloor:
 
     def loss_and_gradients(self, x: np.ndarray, y: np.ndarray) -> float:
         """One forward and backward pass; gradients into ``self.grads``; returns the mean loss."""
-        f, t = self.dtype.type, time.perf_counter()
+        f, t = self.dtype.type, time.process_time()   # CPU time per part: robust on a shared machine
         batch = len(x)
         # --- forward
         for a in range(3):
@@ -238,11 +238,10 @@ def run_floor(x, y, steps: int, repeats: int, seed: int = 0) -> dict:
     def step(i: int) -> float:
         start = (i * BATCH) % (len(x) - BATCH)
         net.draw_mask(rng)
-        t = time.perf_counter()
         loss = net.loss_and_gradients(x[start:start + BATCH], y[start:start + BATCH])
-        t2 = time.perf_counter()
+        t = time.process_time()
         adam.step()
-        net.clock["rest"] += time.perf_counter() - t2
+        net.clock["rest"] += time.process_time() - t
         return loss
 
     times, losses = timed_steps(step, steps, repeats, reset=net.clock.clear)
@@ -305,19 +304,19 @@ def run_lamina(x, y, steps: int, repeats: int, seed: int = 0, profile: bool = Tr
 
 
 def profile_lamina(step, steps: int) -> dict[str, float]:
-    """Seconds per step in Lamina's parts, from cProfile: im2col, col2im and pooling (their cumulative time), the
+    """CPU seconds per step in Lamina's parts, from cProfile: im2col, col2im and pooling (their cumulative time), the
     matrix products (the own time of the convolution engines' forward/backward and of the dense primitive, which
     do little else), the rest being everything else (activations, bias, loss, optimizer, graph, Python)."""
     import cProfile
     import pstats
 
-    profiler = cProfile.Profile()
-    start = time.perf_counter()
+    profiler = cProfile.Profile(time.process_time)
+    start = time.process_time()
     profiler.enable()
     for i in range(steps):
         step(i)
     profiler.disable()
-    total = (time.perf_counter() - start) / steps
+    total = (time.process_time() - start) / steps
     parts: dict[str, float] = defaultdict(float)
     for (filename, _, function), (_, _, own, cumulative, _) in pstats.Stats(profiler).stats.items():
         name = Path(filename).name
@@ -390,7 +389,7 @@ def main(argv=None) -> dict:
     for name in ("floor", "lamina"):
         if name in results:
             parts = results[name]["parts"]
-            print(f"\n{name} per part (ms per step): " +
+            print(f"\n{name} per part (CPU ms per step): " +
                   ", ".join(f"{part} {seconds * 1e3:.2f}" for part, seconds in parts.items()))
     if "torch" in results:
         print(f"\nPyTorch threads: {results['torch']['threads']}")
