@@ -20,7 +20,6 @@ import sys
 import time
 from typing import Any, Sequence
 
-import numpy as np
 
 import lamina
 from lamina import layers, plot

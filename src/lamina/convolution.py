@@ -28,7 +28,7 @@ Supported activations are fused into the output like ``functional.dense``: the V
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
