@@ -20,7 +20,6 @@ import sys
 import time
 from typing import Any, Sequence
 
-
 import lamina
 from lamina import layers, plot
 from lamina.layers.conv2d import Conv2D
