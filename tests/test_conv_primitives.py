@@ -62,7 +62,7 @@ def conv2d_cases(draw):
     return batch, height, width, channels, filters, kernel, strides, dilation, pads, groups
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(conv2d_cases(), st.booleans(), st.integers(0, 2**31 - 1))
 def test_conv2d_matches_torch(case, use_bias, seed):
     batch, height, width, channels, filters, kernel, strides, dilation, pads, groups = case
@@ -82,7 +82,7 @@ def test_conv2d_matches_torch(case, use_bias, seed):
     run_both(ours, theirs, *arrays, seed=seed)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(st.integers(1, 3), st.integers(1, 4), st.integers(1, 4), st.integers(1, 3), st.integers(1, 3),
        st.integers(0, 2), st.integers(0, 2), st.sampled_from(["explicit", "causal"]), st.integers(0, 2**31 - 1))
 def test_conv1d_matches_torch(channels, filters, kernel, stride, dilation, before, after, padding, seed):
@@ -102,7 +102,7 @@ def test_conv1d_matches_torch(channels, filters, kernel, stride, dilation, befor
              x, w, b, seed=seed)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(st.integers(1, 3), st.integers(1, 3), st.tuples(st.integers(1, 4), st.integers(1, 4)),
        st.tuples(st.integers(1, 3), st.integers(1, 3)), st.integers(1, 2), st.data())
 def test_conv_transpose2d_valid_matches_torch(channels, filters, kernel, strides, dilation, data):
