@@ -66,23 +66,24 @@ class Window(NamedTuple):
 
 # ----- argument checks ---------------------------------------------------------------------------------------
 def int_tuple(value: Any, rank: int, name: str, minimum: int = 1) -> tuple[int, ...]:
-    """``value`` (an int or ``rank`` ints) as a tuple of ``rank`` ints, each >= ``minimum``; Keras's messages."""
+    """``value`` (an int or ``rank`` ints) as a tuple of ``rank`` ints, each >= ``minimum`` (0 or 1), with the
+    messages of Keras's ``standardize_tuple``."""
+    message = f"The `{name}` argument must be a tuple of {rank} integers. Received {name}={value!r}"
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         values = (int(value),) * rank
     else:
         try:
             values = tuple(value)
         except TypeError:
-            raise ValueError(f"The `{name}` argument must be a tuple of {rank} integers. "
-                             f"Received {name}={value!r}") from None
+            raise ValueError(message) from None
         if len(values) != rank or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
                                           for v in values):
-            raise ValueError(f"The `{name}` argument must be a tuple of {rank} integers. "
-                             f"Received {name}={value!r}")
+            raise ValueError(message)
         values = tuple(int(v) for v in values)
-    if any(v < minimum for v in values):
-        raise ValueError(f"The `{name}` argument must be a tuple of {rank} integers >= {minimum}. "
-                         f"Received {name}={value!r}")
+    bad = sorted({v for v in values if v < minimum})
+    if bad:
+        requirement = ">= 0" if minimum == 0 else "> 0"
+        raise ValueError(f"{message} including values {set(bad)} that do not satisfy `value {requirement}`")
     return values
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import ops
+from .. import convolution, ops
 from ..tensor import Tensor
 from .base import Layer
 
@@ -26,25 +26,12 @@ def standardize_data_format(layer: Layer, value: Any) -> str:
 
 
 def int_tuple(layer: Layer, value: Any, n: int, name: str, allow_zero: bool = False) -> tuple[int, ...]:
-    """An int or ``n`` ints as a tuple of ``n`` ints (Keras's ``standardize_tuple``), all positive (or >= 0)."""
-    message = f"The `{name}` argument must be a tuple of {n} integers. Received {name}={value!r}"
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        values = (int(value),) * n
-    else:
-        try:
-            values = tuple(value)
-        except TypeError:
-            raise layer._invalid(message) from None
-        if len(values) != n or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values):
-            raise layer._invalid(message)
-        values = tuple(int(v) for v in values)
-    bad = [v for v in values if v < 0 or (v == 0 and not allow_zero)]
-    if bad:
-        required = ">= 0" if allow_zero else "> 0"
-        raise layer._invalid(f"The `{name}` argument must be a tuple of {n} integers {required}. "
-                             f"Received {name}={value!r} including {bad} that does not satisfy the requirement "
-                             f"`{required}`.")
-    return values
+    """An int or ``n`` ints as a tuple of ``n`` ints (Keras's ``standardize_tuple``), all positive (or >= 0);
+    the error names the layer."""
+    try:
+        return convolution.int_tuple(value, n, name, minimum=0 if allow_zero else 1)
+    except ValueError as error:
+        raise layer._invalid(str(error)) from None
 
 
 def standardize_padding(layer: Layer, value: Any, allow_causal: bool = False) -> str:
