@@ -104,3 +104,11 @@ def add_dataset_argument(parser: argparse.ArgumentParser) -> None:
     """--dataset auto|mnist|digits, for the examples that train on images."""
     parser.add_argument("--dataset", choices=("auto", "mnist", "digits"), default="auto",
                         help="auto: MNIST when a local copy exists, else the packaged UCI digits")
+
+
+def as_images(x: np.ndarray) -> np.ndarray:
+    """Flat square images (n, side * side) -> (n, side, side, 1): channels last, for convolutional networks."""
+    side = int(round(np.sqrt(x.shape[1])))
+    if side * side != x.shape[1]:
+        raise ValueError(f"as_images: {x.shape[1]} pixels do not make a square image")
+    return np.ascontiguousarray(x.reshape(len(x), side, side, 1))

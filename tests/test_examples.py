@@ -146,6 +146,24 @@ def test_s8_residual_connections_let_the_deep_network_train(tmp_path, capsys):
     assert_plots(tmp_path, out, ["s8_residual_mlp.png"])
 
 
+def test_s9_mnist_convnet_learns_and_beats_a_dense_network(tmp_path, capsys):
+    result, out = run("s9_mnist_convnet", tmp_path, capsys, "--dataset", "digits")
+    assert result["dataset"].startswith("UCI digits")
+    assert result["test_accuracy"] >= 0.9 and result["test_accuracy"] > result["dense_accuracy"]
+    assert result["history"]["loss"][-1] < result["history"]["loss"][0]
+    assert "Total params" in out and "Test accuracy:" in out
+    assert_plots(tmp_path, out, ["s9_mnist_convnet.png"])
+
+
+def test_s10_augmentation_beats_none(tmp_path, capsys):
+    result, out = run("s10_data_augmentation", tmp_path, capsys, "--dataset", "digits")
+    accuracy = result["test_accuracy"]
+    assert result["task"] == "invariance" and result["train_size"] == 500
+    assert accuracy["augmentation"] > accuracy["no augmentation"]
+    assert "[claim holds] augmentation teaches the invariance" in out
+    assert_plots(tmp_path, out, ["s10_data_augmentation.png"])
+
+
 def test_a_script_runs_standalone_with_the_environment_variables(tmp_path):
     env = {**os.environ, "LAMINA_QUICK": "1", "LAMINA_OUTPUT": str(tmp_path),
            "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}

@@ -102,7 +102,6 @@ def test_functional_multiple_inputs_and_outputs() -> None:
     functional_api.multiple_inputs_and_outputs()
 
 
-@missing("needs the Embedding layer")
 def test_functional_shared_layers() -> None:
     functional_api.shared_layers()
 
@@ -183,7 +182,6 @@ def test_training_class_and_sample_weights() -> None:
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
 
 
-@missing(f"needs Conv2D, Conv1D and the global pooling layers; {MULTI_OUTPUT}; MeanAbsolutePercentageError")
 def test_training_multi_input_multi_output() -> None:
     training_guide.multi_input_multi_output()
 
