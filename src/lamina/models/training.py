@@ -59,12 +59,15 @@ class _TrainingState:
         self.penalties = [pair for layer in layers for pair in layer._weight_regularizers]
         self.constraints = [pair for layer in layers for pair in layer._weight_constraints]
         if not self.params:
-            if not model.weights:
+            if not model.weights and len(layers) == 1:
+                # No layer found at all: a model whose layers are hidden from tracking, never a silent no-op run.
                 raise ValueError(f'Model "{model.name}" has no weights, so training would change nothing. If it holds '
                                  f"layers, keep them as attributes (self.dense = Dense(...)) or in lists or dicts "
                                  f"assigned as attributes, so that Lamina can find them.")
-            warnings.warn(f'Model "{model.name}" has no trainable weights (every layer is frozen): fit will not change '
-                          f"them.", stacklevel=4)
+            # Layers without weights (e.g. only add_loss terms) or all frozen: Keras's warning, and fit runs.
+            warnings.warn(f'Model "{model.name}" has no trainable weights'
+                          f'{" (every layer is frozen)" if model.weights else ""}: fit will not change them.',
+                          stacklevel=4)
         if getattr(model, "_packed_weights", None) != [id(p) for p in self.params]:
             # Lay the weights out in one flat buffer, so that the optimizer updates them all with a few large ufunc
             # calls (lamina/packing.py). A forward pass that already ran read the old arrays, which hold the same
@@ -192,16 +195,6 @@ class TrainingMixin:
         if not self.compiled:
             raise RuntimeError(f"You must call compile() before {what}(): the model has no optimizer, loss or "
                                f"metrics yet (e.g. model.compile(optimizer='adam', loss='mse')).")
-        if not self._compiled_loss.functions and not self._custom_step(what):
-            raise ValueError(f"{what}() needs a loss: compile the model with loss=... (e.g. loss='mse')")
-
-    def _custom_step(self, what: str) -> bool:
-        """Whether the model overrides the step that ``what`` runs (train_step or test_step)."""
-        if what in ("fit", "train_on_batch"):
-            return type(self).train_step is not TrainingMixin.train_step
-        if what in ("evaluate", "test_on_batch"):
-            return type(self).test_step is not TrainingMixin.test_step
-        return False
 
     # ----- loss and metrics ------------------------------------------------------------------------------------
     def _output_list(self, y_pred: Any) -> list[Any]:
@@ -232,6 +225,10 @@ class TrainingMixin:
                 penalties += [term for layer in self._flatten_layers() for term in layer._call_losses]
         if penalties:
             loss = loss + sum(penalties)
+        elif single is None and not self._compiled_loss.functions:
+            # Compiled without a loss (Keras allows it when layers add theirs with add_loss), and none was added.
+            raise ValueError(f'Model "{self.name}" has no loss to compute: compile it with loss=... (e.g. '
+                             f"loss='mse'), or add loss terms with self.add_loss(...) in call()")
         return loss
 
     def compute_metrics(self, x: Any, y: Any, y_pred: Any, sample_weight: Any = None) -> dict[str, float]:
