@@ -4,7 +4,9 @@ digits in MNIST's shapes (``guide_runner.guide_data``), never from the internet.
 
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path
 from typing import Callable
 
 import pytest
@@ -62,3 +64,22 @@ def missing_layers(*names: str) -> list[str]:
         if not hasattr(module, attribute):
             missing.append(name)
     return missing
+
+
+KERAS_REFERENCE = Path(__file__).resolve().parent.parent / "data" / "guides" / "keras_reference.json"
+
+
+def check_numbers_against_keras(run: GuideRun) -> None:
+    """The run's probes that carry a tolerance (guide_runner.PROBES) against real Keras's values of the same
+    program (tests/data/guides/keras_reference.json, from benchmarks/keras_programs.py --write-reference). Real
+    Keras ran on MNIST, so without a local MNIST copy there is nothing to compare with."""
+    if guide_runner.mnist_source() != "MNIST":
+        pytest.skip("real Keras's numbers are for MNIST, and no local copy is present (set $LAMINA_DATA)")
+    reference = json.loads(KERAS_REFERENCE.read_text())["probes"][run.name]
+    values = guide_runner.probe_values(run.name, list(run.sections.values()))
+    checked = [p for p in guide_runner.PROBES if p.program == run.name and (p.rel or p.abs)]
+    assert checked, f"no probe of {run.name} has a tolerance"
+    for probe in checked:
+        # Different random initializations and shuffles: the tolerance of each probe says how close is close.
+        assert values[probe.label] == pytest.approx(reference[probe.label], rel=probe.rel, abs=probe.abs), \
+            f"{run.name}: {probe.label}: Lamina {values[probe.label]:.4f}, real Keras {reference[probe.label]:.4f}"

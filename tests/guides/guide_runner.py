@@ -212,3 +212,57 @@ def seed_everything(framework: str, seed: int = 0) -> None:
 
         lamina.utils.set_random_seed(seed)
         lamina.keras.backend.clear_session()
+
+
+# ----- numbers to compare with real Keras ---------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class Probe:
+    """A number a guide produces: ``expression`` evaluated in the namespace after ``section``. With a tolerance
+    (``rel`` or ``abs``), the tests check Lamina's value against real Keras's (tests/data/guides/
+    keras_reference.json, written by ``benchmarks/keras_programs.py``); without one it is only reported."""
+
+    program: str
+    section: str
+    label: str
+    expression: str
+    rel: float | None = None
+    abs: float | None = None
+
+
+PROBES = (
+    Probe("subclassing", "Train the VAE on MNIST with fit()", "VAE loss, epoch 1",
+          "vae.history.history['loss'][0]", rel=0.15),
+    Probe("subclassing", "Train the VAE on MNIST with fit()", "VAE loss, epoch 2",
+          "vae.history.history['loss'][-1]", rel=0.15),
+    Probe("training_loop", "Low-level handling of metrics", "training accuracy, epoch 2", "float(train_acc)",
+          abs=0.1),
+    Probe("training_loop", "Low-level handling of metrics", "validation accuracy, epoch 2", "float(val_acc)",
+          abs=0.1),
+    Probe("training_loop", "Speeding-up your training step with tf.function", "validation accuracy, epoch 4",
+          "float(val_acc)", abs=0.1),
+    Probe("callbacks", "Usage of logs dict", "test MAE after 2 epochs", "float(res[1])"),
+    Probe("callbacks", "Early stopping at minimum loss", "epochs until early stopping",
+          "len(model.history.history['loss'])"),
+    Probe("callbacks", "Learning rate scheduling", "test MAE after the 15-epoch schedule",
+          "float(model.evaluate(x_test, y_test, verbose=0)[1])", rel=0.3),
+    Probe("custom_fit", "A first simple example", "loss after 3 epochs", "model.history.history['loss'][-1]"),
+    Probe("custom_fit", "Going lower-level", "loss after 5 epochs", "model.history.history['loss'][-1]"),
+    Probe("custom_fit", "Supporting sample_weight & class_weight", "weighted loss after 3 epochs",
+          "model.history.history['loss'][-1]"),
+)
+
+
+def probe_values(name: str, sections: list[Section]) -> dict[str, float | None]:
+    """Each probe of program ``name`` evaluated after its section (None where that section did not run)."""
+    by_title = {section.title: section for section in sections}
+    values: dict[str, float | None] = {}
+    for probe in PROBES:
+        if probe.program != name:
+            continue
+        section = by_title.get(probe.section)
+        if section is None or not section.ran or section.error is not None:
+            values[probe.label] = None
+            continue
+        with contextlib.redirect_stdout(io.StringIO()):
+            values[probe.label] = float(eval(probe.expression, {}, dict(section.namespace)))  # noqa: S307
+    return values

@@ -11,6 +11,8 @@ import re
 
 import pytest
 
+from conftest import check_numbers_against_keras
+
 METRIC_KEYS = "['loss', 'mean_absolute_error']"
 
 
@@ -90,3 +92,7 @@ def test_custom_learning_rate_schedule(guide):
     assert rates == pytest.approx(expected, rel=1e-6)
     assert float(section.namespace["model"].optimizer.learning_rate) == pytest.approx(0.001)
     assert len(parse_epochs(section.output)) == 15
+
+
+def test_numbers_match_real_keras(guide):
+    check_numbers_against_keras(guide)

@@ -11,6 +11,8 @@ import re
 import numpy as np
 import pytest
 
+from conftest import check_numbers_against_keras
+
 # The guide fits a model whose only layer has no weights (its loss comes from add_loss): Lamina warns, as Keras does.
 pytestmark = pytest.mark.filterwarnings('ignore:Model "functional" has no trainable weights')
 
@@ -104,3 +106,7 @@ def test_variational_autoencoder_trains_on_mnist(guide):
     reconstruction = np.asarray(vae.predict(ns["x_train"][:256], verbose=0))
     assert reconstruction.shape == (256, 784) and 0 <= reconstruction.min() and reconstruction.max() <= 1
     assert np.mean((reconstruction - ns["x_train"][:256]) ** 2) < np.mean((ns["x_train"][:256] - 0.5) ** 2)
+
+
+def test_numbers_match_real_keras(guide):
+    check_numbers_against_keras(guide)

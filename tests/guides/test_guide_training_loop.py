@@ -12,7 +12,7 @@ import re
 import numpy as np
 import pytest
 
-from conftest import missing_layers
+from conftest import check_numbers_against_keras, missing_layers
 
 
 @pytest.fixture(scope="module")
@@ -80,3 +80,7 @@ def test_gan_training_loop(run_guide):
     section = guide["The training loop"]
     assert "discriminator loss at step 0:" in section.output and "adversarial loss at step 0:" in section.output
     assert tuple(section.namespace["generated_images"].shape) == (64, 28, 28, 1)
+
+
+def test_numbers_match_real_keras(guide):
+    check_numbers_against_keras(guide)
