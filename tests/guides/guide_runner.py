@@ -5,7 +5,7 @@ A guide program (``programs/*.py``) is a Keras guide's code cells in order, spli
 
 - ``imports``: an import line; the comment gives the guide's line as ``was `...```, which ``keras_source``
   puts back to run the same program on real Keras;
-- ``data``: data substituted (the guide downloads something, or uses ``tf.data``);
+- ``data``: data substituted (the guide downloads it, or leaves it as ``...``);
 - ``size``: fewer samples or epochs, so that the guide runs in seconds;
 - ``guide``: the guide's own code fails on real Keras too (NumPy 2 removed ``np.Inf``, ...);
 - ``lamina``: a change because Lamina lacks or differs in something (what ``keras_programs.py`` counts as
