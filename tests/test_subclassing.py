@@ -252,3 +252,40 @@ def test_build_a_subclassed_model_from_a_shape_and_summarize(capsys):
     net.summary()
     text = capsys.readouterr().out
     assert 'Model: "net"' in text and "a (Dense)" in text and "Total params: 21" in text
+
+
+class ActivityPenalty(layers.Layer):
+    """No weights; its loss term is 1e-2 * mean(inputs) (the subclassing guide's ActivityRegularizationLayer)."""
+
+    def call(self, inputs):
+        self.add_loss(1e-2 * keras.ops.mean(inputs))
+        return inputs
+
+
+def test_a_model_whose_layers_have_no_weights_fits_with_a_warning_as_in_keras():
+    inputs = keras.Input(shape=(5,))
+    model = keras.Model(inputs, ActivityPenalty()(inputs))
+    model.compile(optimizer="adam", loss="mse")
+    with pytest.warns(UserWarning, match='Model "functional" has no trainable weights: fit will not change them'):
+        history = model.fit(X, X + 1, epochs=1, batch_size=40, verbose=0)
+    assert history.history["loss"][0] == pytest.approx(1.0 + 1e-2 * X.mean(), rel=1e-5)
+
+
+def test_compile_without_a_loss_minimizes_the_add_loss_terms():
+    inputs = keras.Input(shape=(5,))
+    model = keras.Model(inputs, ActivityPenalty()(layers.Dense(5)(inputs)))
+    model.compile(optimizer="sgd")
+    before = float(model.evaluate(X, Y, verbose=0, batch_size=40))
+    assert before == pytest.approx(1e-2 * float(np.mean(model.predict(X, verbose=0))), rel=1e-4)
+    history = model.fit(X, Y, epochs=3, batch_size=40, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]  # the penalty alone drives training
+
+
+def test_compile_without_a_loss_and_no_add_loss_is_an_error_naming_both_ways():
+    model = keras.Sequential([keras.Input(shape=(5,)), layers.Dense(1)])
+    model.compile(optimizer="sgd")
+    before = model.get_weights()
+    with pytest.raises(ValueError, match=r"has no loss to compute: compile it with loss=.*self.add_loss"):
+        model.fit(X, Y, epochs=1, verbose=0)
+    for old, new in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(old, new)

@@ -143,3 +143,16 @@ def test_gradcheck_reports_input_element_and_values():
 
     with pytest.raises(lamina.GradcheckError, match=r"input 0 .* at index \(\d+,\): analytic .* numerical"):
         lamina.gradcheck(wrong_square, np.array([1.0, 2.0]))
+
+
+def test_one_element_tensors_convert_and_format_like_numbers():
+    # What training loops do with a loss: float(loss_value), f"{loss:.4f}"; TensorFlow's tensors allow it.
+    loss = lamina.tensor(0.123456, requires_grad=True)
+    assert float(loss) == pytest.approx(0.123456) and f"{loss:.2f}" == "0.12"
+    assert float(lamina.tensor([2.5])) == 2.5
+    assert int(lamina.tensor(7)) == 7 and [10, 20, 30][lamina.tensor(1)] == 20 and range(lamina.tensor(3))
+    assert f"{lamina.tensor([1.0, 2.0])}" == str(lamina.tensor([1.0, 2.0]))  # several values: the tensor's text
+    with pytest.raises(TypeError, match=r"only a tensor with one element converts to float; .* shape \(2,\)"):
+        float(lamina.tensor([1.0, 2.0]))
+    with pytest.raises(TypeError, match="only integer tensors can be used as an index; this one is float32"):
+        [1, 2][lamina.tensor(1.0)]

@@ -160,6 +160,13 @@ def test_sample_and_class_weights() -> None:
     assert ha.history["loss"] == pytest.approx(hb.history["loss"])
     plain = classifier(seed=2).fit(x, y, epochs=2, verbose=0)
     assert plain.history["loss"] != pytest.approx(ha.history["loss"])
+    # One weight per sample as a column, (n, 1), as Keras's guides pass it: the same weights.
+    column = np.where(y == 1, 3.0, 1.0)
+    hc = classifier(seed=2).fit(x, y, epochs=2, verbose=0, sample_weight=column)
+    assert hc.history["loss"] == pytest.approx(hb.history["loss"])
+    with pytest.raises(ValueError, match=r"sample_weight must be one weight per sample, of shape \(n,\) or \(n, 1\); "
+                                         r"received shape \(64, 2\)"):
+        classifier().fit(x, y, verbose=0, sample_weight=np.ones((64, 2)))
     with pytest.raises(ValueError, match="class_weight has no weight for class"):
         classifier().fit(x, y, verbose=0, class_weight={0: 1.0})
 

@@ -217,6 +217,29 @@ class Tensor:
     def __bool__(self) -> bool:
         return bool(self.data)
 
+    # A one-element tensor converts to a Python number and formats like one, as TensorFlow's tensors do
+    # (``float(loss_value)``, ``f"{loss:.4f}"`` in training loops).
+    def __float__(self) -> float:
+        return float(self._one_value("float"))
+
+    def __int__(self) -> int:
+        return int(self._one_value("int"))
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "biu":
+            raise TypeError(f"only integer tensors can be used as an index; this one is {self.data.dtype}")
+        return int(self._one_value("an index"))
+
+    def __format__(self, spec: str) -> str:
+        if self.data.size == 1:
+            return format(self.data.item(), spec)
+        return format(str(self), spec)
+
+    def _one_value(self, what: str) -> float | int | bool:
+        if self.data.size != 1:
+            raise TypeError(f"only a tensor with one element converts to {what}; this one has shape {self.shape}")
+        return self.data.item()
+
     # ----- reverse mode ----------------------------------------------------------------------------------
     def backward(self, grad: Any = None) -> None:
         """Accumulate ``dL/d(leaf)`` into ``leaf.grad`` for every leaf that requires a gradient.

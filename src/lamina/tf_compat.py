@@ -2,11 +2,12 @@
 
 ``lamina.__getattr__`` asks ``lookup(name)`` for any name the package itself lacks. This module imports
 nothing from Lamina at load time (it is consulted while other modules are still importing); the objects live
-in ``tf_core`` (tensors, creation, shapes, ``tf.function``, ``tf.config``), ``tf_math``, ``tf_nn`` and
-``lamina.random`` (``tf.random``), and load when a program first uses one.
+in ``tf_core`` (tensors, creation, shapes, ``tf.function``, ``tf.config``), ``tf_math``, ``tf_nn``, ``tf_data``
+(``tf.data.Dataset`` over arrays in memory) and ``lamina.random`` (``tf.random``), and load when a program first
+uses one.
 
-A TensorFlow name that Lamina does not implement (``tf.data``, ``tf.saved_model``, ``tf.distribute``, ...)
-raises an AttributeError that says so, instead of failing later in a confusing way.
+A TensorFlow name that Lamina does not implement (``tf.saved_model``, ``tf.distribute``, ...) raises an
+AttributeError that says so, instead of failing later in a confusing way.
 
 Names that Lamina itself defines at its top level keep Lamina's meaning: ``tf.where(c, x, y)``,
 ``tf.transpose(x)``, ``tf.matmul(a, b)``, ``tf.reshape``, ``tf.stack`` work as in TensorFlow, but the one-argument
@@ -42,11 +43,11 @@ _WHERE: dict[str, tuple[str, str]] = {  # tf name -> (lamina module, name there)
     "cast": ("array_primitives", "cast"),
     "broadcast_to": ("array_primitives", "broadcast_to"),
 }
-_SUBMODULES = {"nn": "tf_nn", "math": "tf_math", "random": "random", "dtypes": "dtypes"}
+_SUBMODULES = {"nn": "tf_nn", "math": "tf_math", "random": "random", "dtypes": "dtypes", "data": "tf_data"}
 
 # TensorFlow names that Lamina does not implement: reaching one says so, naming the name.
 UNIMPLEMENTED = frozenset({
-    "data", "distribute", "saved_model", "lite", "io", "strings", "sparse", "ragged", "summary", "image",
+    "distribute", "saved_model", "lite", "io", "strings", "sparse", "ragged", "summary", "image",
     "signal", "linalg", "audio", "estimator", "compat", "train", "autograph", "xla", "feature_column", "lookup",
     "queue", "sets", "bitwise", "experimental", "tpu", "types", "mlir", "profiler", "debugging", "quantization",
     "TensorArray", "TensorSpec", "TensorShape", "RaggedTensor", "SparseTensor", "IndexedSlices", "DType",

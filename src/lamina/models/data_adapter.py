@@ -138,8 +138,11 @@ def prepare(x: Any, y: Any = None, sample_weight: Any = None, *, need_y: bool = 
     wa = None
     if sample_weight is not None:
         wa = to_array(sample_weight, w_name, features=True)
+        if wa.ndim == 2 and wa.shape[1] == 1:
+            wa = wa[:, 0]  # (n, 1), as Keras's guides write it: Keras squeezes the axis to match the (n,) losses
         if wa.ndim != 1:
-            raise ValueError(f"{w_name} must be 1-D, one weight per sample; received shape {wa.shape}")
+            raise ValueError(f"{w_name} must be one weight per sample, of shape (n,) or (n, 1); received shape "
+                             f"{wa.shape}")
     leaves = _named_leaves(xa, x_name) + _named_leaves(ya, y_name) + _named_leaves(wa, w_name)
     if not leaves:
         raise ValueError(f"{x_name} holds no arrays")

@@ -59,12 +59,15 @@ class _TrainingState:
         self.penalties = [pair for layer in layers for pair in layer._weight_regularizers]
         self.constraints = [pair for layer in layers for pair in layer._weight_constraints]
         if not self.params:
-            if not model.weights:
+            if not model.weights and len(layers) == 1:
+                # No layer found at all: a model whose layers are hidden from tracking, never a silent no-op run.
                 raise ValueError(f'Model "{model.name}" has no weights, so training would change nothing. If it holds '
                                  f"layers, keep them as attributes (self.dense = Dense(...)) or in lists or dicts "
                                  f"assigned as attributes, so that Lamina can find them.")
-            warnings.warn(f'Model "{model.name}" has no trainable weights (every layer is frozen): fit will not change '
-                          f"them.", stacklevel=4)
+            # Layers without weights (e.g. only add_loss terms) or all frozen: Keras's warning, and fit runs.
+            warnings.warn(f'Model "{model.name}" has no trainable weights'
+                          f'{" (every layer is frozen)" if model.weights else ""}: fit will not change them.',
+                          stacklevel=4)
         if getattr(model, "_packed_weights", None) != [id(p) for p in self.params]:
             # Lay the weights out in one flat buffer, so that the optimizer updates them all with a few large ufunc
             # calls (lamina/packing.py). A forward pass that already ran read the old arrays, which hold the same
@@ -235,8 +238,8 @@ class TrainingMixin:
         if penalties:
             loss = sum(penalties) if loss is None else loss + sum(penalties)
         if loss is None:
-            raise ValueError(f'Model "{self.name}" has nothing to minimize: compile it with loss=... (e.g. '
-                             f"loss='mse'), or add loss terms from its layers with add_loss()")
+            raise ValueError(f'Model "{self.name}" has no loss to compute: compile it with loss=... (e.g. '
+                             f"loss='mse'), or add loss terms with self.add_loss(...) in call()")
         return loss if isinstance(loss, Tensor) else Tensor(np.asarray(loss, dtype=np.float32))
 
     def compute_metrics(self, x: Any, y: Any, y_pred: Any, sample_weight: Any = None) -> dict[str, float]:
