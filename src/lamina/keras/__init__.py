@@ -13,7 +13,7 @@ from . import activations, backend, initializers, layers, losses, metrics, model
 from ..layers import Input
 from ..models.sequential import Sequential
 
-_LAZY_SUBMODULES = ("callbacks", "optimizers", "utils")
+_LAZY_SUBMODULES = ("callbacks", "optimizers", "utils", "distribution")
 
 __all__ = ["Sequential", "Input", "activations", "backend", "initializers", "layers", "losses", "metrics", "models",
            "regularizers", *_LAZY_SUBMODULES]

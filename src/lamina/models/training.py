@@ -26,6 +26,7 @@ from .. import losses as losses_module
 from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
 from ..callbacks import CallbackList
+from ..distribution.state import current_replica  # [distribution seam] one process unless a DataParallel is set
 from ..packing import pack
 from ..random import make_rng
 from ..tensor import Tensor, no_grad
@@ -159,12 +160,16 @@ class TrainingMixin:
 
     def _logs(self) -> Logs:
         """The running results, keys sorted as Keras sorts them (accuracy, loss, ...)."""
-        logs = {"loss": float(self._loss_tracker.result())}
-        for metric in self._all_metrics():
-            logs[metric.name] = float(metric.result())
+        with current_replica().global_metrics(self):  # [distribution seam] the sums over all processes
+            logs = {"loss": float(self._loss_tracker.result())}
+            for metric in self._all_metrics():
+                logs[metric.name] = float(metric.result())
         return dict(sorted(logs.items()))
 
     def _train_step(self, x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None) -> None:
+        replica = current_replica()  # [distribution seam]
+        if not len(x):  # [distribution seam] an uneven last batch left this process no samples
+            return replica.empty_step(self)
         y_pred = self(x, training=True)
         loss = self._total_loss(y, y_pred, sample_weight)
         # Read after the forward pass: the first call is what builds the layers and creates their weights.
@@ -178,11 +183,14 @@ class TrainingMixin:
             pack(params)
             self._packed_weights = [id(p) for p in params]
         if loss.requires_grad:
-            loss.backward()
+            replica.scale_loss(loss).backward()  # [distribution seam] this process's share of the global loss
+            replica.reduce_gradients(params)  # [distribution seam] the global batch's gradient
             self.optimizer.step(params)
         self._update_metrics(float(loss.data), y, y_pred.data, sample_weight)
 
     def _test_step(self, x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None) -> None:
+        if not len(x):  # [distribution seam] this process's shard of the batch is empty
+            return
         with no_grad():
             y_pred = self(x, training=False)
             loss = self._total_loss(y, y_pred, sample_weight)
@@ -254,12 +262,16 @@ class TrainingMixin:
         n = len(x)
         steps = da.num_steps(n, batch_size)
         val_batch_size = da.check_batch_size(validation_batch_size or batch_size)
+        replica = current_replica()  # [distribution seam] checks the sizes, broadcasts rank 0's weights and seed
+        replica.begin(self, "fit", x.shape, {"x": (n, batch_size), **(
+            {"validation_data": (len(validation[0]), val_batch_size)} if validation else {})})
 
         callback_list = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self,
                                      verbose=verbose, epochs=int(epochs), steps=steps)
         rng = self._shuffle_generator()
         self.stop_training = False
         batch_hooks = callback_list.implements("on_train_batch_begin", "on_train_batch_end")
+        batch_hooks = replica.agree(batch_hooks)  # [distribution seam] e.g. verbose=1 on rank 0 only: same steps
         callback_list.on_train_begin()
         epoch_logs: Logs = {}
         for epoch in range(int(initial_epoch), int(epochs)):
@@ -270,10 +282,12 @@ class TrainingMixin:
             for step, index in enumerate(da.batches(n, batch_size, order)):
                 if batch_hooks:
                     callback_list.on_train_batch_begin(step)
+                index = replica.shard(index)  # [distribution seam] this process's part of the global batch
                 self._train_step(x[index], y[index], da.take(sample_weight, index))
                 done += 1
                 if batch_hooks:
                     callback_list.on_train_batch_end(step, self._logs())
+                    self.stop_training = replica.agree(self.stop_training)  # [distribution seam] all stop together
                 if self.stop_training:
                     break
             if done < steps:
@@ -285,6 +299,7 @@ class TrainingMixin:
                 val_logs = self._evaluate_loop(*validation, batch_size=val_batch_size, callbacks=callback_list)
                 epoch_logs.update({f"val_{key}": value for key, value in val_logs.items()})
             callback_list.on_epoch_end(epoch, epoch_logs)
+            self.stop_training = replica.agree(self.stop_training)  # [distribution seam] all stop together
             if self.stop_training:
                 break
         callback_list.on_train_end(epoch_logs)
@@ -296,8 +311,10 @@ class TrainingMixin:
         """Loss and metrics over (x, y) in inference mode; fires the on_test_* hooks."""
         self.reset_metrics()
         callbacks.on_test_begin()
+        replica = current_replica()  # [distribution seam]
         for step, index in enumerate(da.batches(len(x), batch_size)):
             callbacks.on_test_batch_begin(step)
+            index = replica.shard(index)  # [distribution seam] this process's part of the batch
             self._test_step(x[index], y[index], da.take(sample_weight, index))
             callbacks.on_test_batch_end(step, self._logs())
         logs = self._logs()
@@ -322,6 +339,7 @@ class TrainingMixin:
         batch_size = da.check_batch_size(batch_size)
         x, y, sample_weight = da.prepare(x, y, sample_weight)
         steps = da.num_steps(len(x), batch_size)
+        current_replica().begin(self, "evaluate", x.shape, {"x": (len(x), batch_size)})  # [distribution seam]
         callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
                                      steps=steps)
         logs = self._evaluate_loop(x, y, sample_weight, batch_size, callback_list)
@@ -380,7 +398,8 @@ class TrainingMixin:
             sample_weight = class_weights if sample_weight is None else sample_weight * class_weights
         if reset_metrics:
             self.reset_metrics()
-        self._train_step(x, y, sample_weight)
+        index = current_replica().shard(slice(0, len(x)))  # [distribution seam] this process's part of the batch
+        self._train_step(x[index], y[index], da.take(sample_weight, index))
         logs = self._logs()
         return logs if return_dict else self._flatten(logs)
 
@@ -391,7 +410,8 @@ class TrainingMixin:
         x, y, sample_weight = da.prepare(x, y, sample_weight)
         if reset_metrics:
             self.reset_metrics()
-        self._test_step(x, y, sample_weight)
+        index = current_replica().shard(slice(0, len(x)))  # [distribution seam] this process's part of the batch
+        self._test_step(x[index], y[index], da.take(sample_weight, index))
         logs = self._logs()
         return logs if return_dict else self._flatten(logs)
 
