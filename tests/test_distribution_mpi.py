@@ -125,7 +125,8 @@ def test_side_effects_on_rank_zero_only_and_every_rank_stops_together(tmp_path):
     out = tmp_path / "job"
     out.mkdir()
     # -prepend-rank: Hydra starts each output line with [rank].
-    result = run_job(2, {"out": str(out), "files": True, "verbose": 1, "epochs": 6}, launcher_options=("-prepend-rank",))
+    result = run_job(2, {"out": str(out), "files": True, "verbose": 1, "epochs": 6},
+                     launcher_options=("-prepend-rank",))
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert any(line.startswith("[0]") and "Epoch 1/6" in line for line in lines), result.stdout
@@ -180,6 +181,29 @@ def test_processes_in_different_calls_are_stopped_with_an_error(tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
     assert "the processes disagree at the start of fit()" in result.stderr, result.stderr
+
+
+def test_training_batch_by_batch_starts_from_rank_zeros_weights(tmp_path):
+    # No common seed: each process draws other initial weights; the first train_on_batch copies rank 0's, so the
+    # processes then train one model.
+    script = tmp_path / "batches.py"
+    script.write_text(
+        "import sys\n"
+        "import numpy as np\n"
+        "from lamina import distribution, layers\n"
+        "from lamina.models import Sequential\n"
+        "distribution.set_distribution(distribution.DataParallel())\n"
+        "model = Sequential([layers.Input((4,)), layers.Dense(3), layers.Dense(1)])\n"
+        "model.compile(optimizer='adam', loss='mse')\n"
+        "x = np.arange(28.0).reshape(7, 4) / 28\n"
+        "for _ in range(3):\n"
+        "    model.train_on_batch(x, x[:, :1])\n"
+        f"np.savez(sys.argv[1] + f'/rank{{distribution.rank()}}.npz', *model.get_weights())\n")
+    result = subprocess.run([MPIEXEC, "-n", "2", sys.executable, str(script), str(tmp_path)], env=_environment(),
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    with np.load(tmp_path / "rank0.npz") as first, np.load(tmp_path / "rank1.npz") as second:
+        assert all(np.array_equal(first[key], second[key]) for key in first.files)
 
 
 def test_a_batch_smaller_than_the_job_is_refused(tmp_path):

@@ -45,7 +45,8 @@ def ended(peer):
 peers = [int(p) for line in data.splitlines() if line.startswith(b"peers:") for p in line[6:].split(b",") if p]
 if not any(ended(peer) for peer in peers):
     os.write(2, (f"lamina.distribution: rank {rank} of {size} (pid {pid} on {host}) died abruptly (killed by a "
-                 f"signal, e.g. SIGKILL or the out-of-memory killer); the launcher ends the other processes\n").encode())
+                 f"signal, e.g. SIGKILL or the out-of-memory killer); the launcher ends the other processes\n"
+                 ).encode())
 """
 
 

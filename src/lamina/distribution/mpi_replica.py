@@ -20,6 +20,7 @@ the whole data, so the reported values are one process's. Only rank 0 writes fil
 from __future__ import annotations
 
 import contextlib
+import weakref
 import zlib
 from typing import Any, Iterator, Sequence
 
@@ -70,6 +71,7 @@ class MPIReplica(Replica):
         self._local_count = 0
         self._global_count = 0
         self._has_gradient: list[bool] | None = None  # which parameters got a gradient in this process's last step
+        self._synchronized: weakref.WeakSet = weakref.WeakSet()  # models whose weights came from rank 0
         if self.size > 1:
             self.collectives.install_abort_on_error()
             self.collectives.announce()
@@ -96,14 +98,22 @@ class MPIReplica(Replica):
         if not getattr(model, "built", True):
             model.build((None,) + tuple(input_shape[1:]))
         self._broadcast_weights(model)
-        optimizer = getattr(model, "optimizer", None)
-        if optimizer is not None and hasattr(optimizer, "get_state"):
-            state = self.collectives.broadcast_object(optimizer.get_state(), "the broadcast of the optimizer state")
-            if self.rank != 0:
-                optimizer.set_state(state)
+        self._synchronized.add(model)
+        if call != "fit":
+            return
+        optimizer = model.optimizer
+        state = self.collectives.broadcast_object(optimizer.get_state(), "the broadcast of the optimizer state")
+        if self.rank != 0:
+            optimizer.set_state(state)
+        # (made here, as fit would make it next: the same draws from the library's seed as one process)
         generator = model._shuffle_generator()
         generator.bit_generator.state = self.collectives.broadcast_object(
             generator.bit_generator.state, "the broadcast of the shuffling seed")
+
+    def shard_batch(self, model: Any, call: str, input_shape: Sequence[int | None]) -> slice:
+        if model not in self._synchronized:  # a model first trained batch by batch: rank 0's weights first
+            self.begin(model, call, input_shape, {"x": (input_shape[0], input_shape[0])})
+        return self.shard(slice(0, input_shape[0]))
 
     def _check_same_call(self, call: str, input_shape: Sequence[int | None],
                          data_sizes: dict[str, tuple[int, int]]) -> None:

@@ -46,6 +46,11 @@ class Replica:
         """This process's part of the global batch ``index`` (a slice or an index array)."""
         return index
 
+    def shard_batch(self, model: Any, call: str, input_shape: Sequence[int | None]) -> slice:
+        """This process's part of one batch given to ``train_on_batch`` / ``test_on_batch`` (a slice); the first
+        such call for a model starts it as ``begin`` does."""
+        return slice(0, input_shape[0])
+
     def scale_loss(self, loss: Any) -> Any:
         """The loss whose gradient this process back-propagates (its share of the global batch's mean loss)."""
         return loss

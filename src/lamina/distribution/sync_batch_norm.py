@@ -69,26 +69,19 @@ def sync_batch_norm(x: Any, gamma: Tensor | None, beta: Tensor | None, epsilon: 
         out += beta.data
     parents = (x,) + tuple(p for p in (gamma, beta) if p is not None)
     inv_total = dtype.type(1 / total)
+    scale = inv_std * gamma.data if gamma is not None else inv_std
 
     def vjp(g: np.ndarray) -> list[np.ndarray | None]:
-        dbeta = batch_sum(g)
-        dgamma = batch_sum(g * x_hat)
-        sums = np.concatenate([dbeta, dgamma]).astype(np.float64)
-        replica.allreduce_sum(sums, "the backward sums of a synchronized BatchNormalization")
-        features = dbeta.shape[0]
-        global_dbeta, global_dgamma = sums[:features].astype(dtype), sums[features:].astype(dtype)
-        grads: list[np.ndarray | None] = [None]
-        if x.requires_grad:
-            dx = x_hat * (global_dgamma * inv_total)
-            np.subtract(g, dx, out=dx)
-            dx -= global_dbeta * inv_total
-            dx *= inv_std * gamma.data if gamma is not None else inv_std
-            grads[0] = dx
-        if gamma is not None:
-            grads.append(dgamma)
-        if beta is not None:
-            grads.append(dbeta)
-        return grads
+        shard_sums = [batch_sum(g), batch_sum(g * x_hat)]  # this shard's dL/dbeta, dL/dgamma
+        totals = np.concatenate(shard_sums).astype(np.float64)
+        replica.allreduce_sum(totals, "the backward sums of a synchronized BatchNormalization")
+        sum_g, sum_g_x_hat = np.split(totals.astype(dtype), 2)
+        dx = None
+        if x.requires_grad:  # (g - (sum g + x_hat sum g x_hat) / N) gamma / sqrt(sigma_B^2 + eps)
+            dx = g - (sum_g + x_hat * sum_g_x_hat) * inv_total
+            dx *= scale
+        parameter_grads = [grad for grad, param in zip(shard_sums[::-1], (gamma, beta)) if param is not None]
+        return [dx, *parameter_grads]
 
     return Tensor._from_op(out, parents, vjp), mu, var
 

@@ -398,7 +398,7 @@ class TrainingMixin:
             sample_weight = class_weights if sample_weight is None else sample_weight * class_weights
         if reset_metrics:
             self.reset_metrics()
-        index = current_replica().shard(slice(0, len(x)))  # [distribution seam] this process's part of the batch
+        index = current_replica().shard_batch(self, "train_on_batch", x.shape)  # [distribution seam]
         self._train_step(x[index], y[index], da.take(sample_weight, index))
         logs = self._logs()
         return logs if return_dict else self._flatten(logs)
@@ -410,7 +410,7 @@ class TrainingMixin:
         x, y, sample_weight = da.prepare(x, y, sample_weight)
         if reset_metrics:
             self.reset_metrics()
-        index = current_replica().shard(slice(0, len(x)))  # [distribution seam] this process's part of the batch
+        index = current_replica().shard_batch(self, "test_on_batch", x.shape)  # [distribution seam]
         self._test_step(x[index], y[index], da.take(sample_weight, index))
         logs = self._logs()
         return logs if return_dict else self._flatten(logs)
