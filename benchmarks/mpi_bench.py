@@ -6,8 +6,9 @@ and bandwidth on this machine, and a model of 2 to 64 machines.
     python benchmarks/mpi_bench.py --tiny           # seconds: synthetic data, few steps (a smoke test)
 
 Runs, each a fresh process (or job), alternating within every repeat:
-  - one process with two BLAS threads, at the global batch B (and at B/2, B/4 for the compute model);
-  - one process with one BLAS thread at B/2 (what each of two processes computes, alone on the machine);
+  - one process with two BLAS threads, at the global batch B;
+  - one process with one BLAS thread at B, B/2 (what each of two processes computes, alone on the machine) and
+    B/4 (for the compute model);
   - ``mpiexec -n 2``, one BLAS thread per process, global batch B (each process computes B/2).
 Each times the second of two passes over ``steps * B`` samples and splits the step into the optimizer update,
 the gradient all-reduce (the wall time of ``reduce_gradients``: the transfer plus any wait for the slower
@@ -15,8 +16,10 @@ process) and the rest (forward, loss, backward, metrics, Python). Then ``mpiexec
 1 float up to B's gradient, through Lamina's waiting loop and through the blocking call, and the machine's
 in-place float32 addition rate (the arithmetic of a reduction).
 
-The model (printed, with the measured numbers; docs/notes/dist.md explains it): N machines, each like this one
-running one process with two threads, global batch B fixed (the same training as one machine), ring all-reduce:
+The model (printed, with the measured numbers; docs/notes/dist.md explains it): N machines, each one process
+computing as fast as one process with one BLAS thread does here (the one-thread runs at B, B/2 and B/4 give the
+per-step and per-sample costs: one-thread timings stay steady on a shared machine, two-thread ones do not),
+global batch B fixed (the same training as one machine), ring all-reduce:
 
     T_step(N) = T_update + T_fixed + T_sample * B / N + T_allreduce(N)
     T_allreduce(N) = 2 (N - 1) alpha + 2 (N - 1) / N * S / beta + (N - 1) / N * S / gamma
@@ -184,9 +187,9 @@ def measure(args) -> dict:
         batch = WORKLOADS[name].batch_size
         steps = 4 if args.tiny else STEPS[name]
         runs = {f"1 process, 2 threads, batch {batch}": (None, 2, batch, None),
-                f"1 process, 2 threads, batch {batch // 2}": (None, 2, batch // 2, None),
-                f"1 process, 2 threads, batch {batch // 4}": (None, 2, batch // 4, None),
+                f"1 process, 1 thread, batch {batch}": (None, 1, batch, 1),
                 f"1 process, 1 thread, batch {batch // 2}": (None, 1, batch // 2, 1),
+                f"1 process, 1 thread, batch {batch // 4}": (None, 1, batch // 4, 1),
                 f"2 processes, 1 thread each, global batch {batch}": (2, 1, batch, 1)}
         collected: dict[str, list[dict]] = {label: [] for label in runs}
         for _ in range(args.repeats):
@@ -241,17 +244,22 @@ def report(results: dict) -> None:
                 continue
             print(f"| {label} | {run['step'] * 1e3:.2f} ms | {run['update'] * 1e3:.2f} ms | "
                   f"{run['allreduce'] * 1e3:.2f} ms | {run['rest'] * 1e3:.2f} ms |")
+        pair = runs[f"2 processes, 1 thread each, global batch {batch}"]
+        transfer = min((row for row in network["allreduce"]), key=lambda row: abs(row["floats"] - pair["parameters"]))
+        print(f"All-reduce of the {pair['parameters']:,} gradients alone (the table above): "
+              f"{transfer['lamina'] * 1e3:.2f} ms; the rest of the step's {pair['allreduce'] * 1e3:.2f} ms is waiting "
+              f"for the slower process.")
         model_table(name, runs, batch, gamma)
 
 
 def model_table(name: str, runs: dict, batch: int, gamma: float) -> None:
     """Print the N-machine model for one workload (see the module docstring)."""
-    one = [runs[f"1 process, 2 threads, batch {b}"] for b in (batch, batch // 2, batch // 4)]
+    one = [runs[f"1 process, 1 thread, batch {b}"] for b in (batch, batch // 2, batch // 4)]
     sizes = [batch, batch // 2, batch // 4]
     rests = [run["rest"] for run in one]
     mean_b, mean_r = statistics.fmean(sizes), statistics.fmean(rests)
     per_sample = sum((b - mean_b) * (r - mean_r) for b, r in zip(sizes, rests)) / sum((b - mean_b) ** 2 for b in sizes)
-    fixed = mean_r - per_sample * mean_b
+    fixed = max(mean_r - per_sample * mean_b, 0.0)  # (noise can push the intercept below zero)
     update = one[0]["update"]
     gradient_bytes = 4 * one[0]["parameters"]
     print(f"\nModel for {name}: T_update {update * 1e3:.2f} ms, T_fixed {fixed * 1e3:.2f} ms, T_sample "

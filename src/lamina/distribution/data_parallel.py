@@ -108,7 +108,7 @@ class DataParallel:
         if backend == "mpi" or launched_under_mpi():
             from .mpi_replica import MPIReplica  # imports mpi4py: only here
 
-            self.replica = MPIReplica(timeout=self.timeout, check_every=self.check_every)
+            self.replica = MPIReplica.for_this_process(timeout=self.timeout, check_every=self.check_every)
         self.devices = [f"cpu:{index}" for index in range(self.replica.size)]
 
     # Keras's names for the job's shape.

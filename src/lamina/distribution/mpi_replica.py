@@ -33,6 +33,7 @@ from .replica import Replica
 from .sync_batch_norm import synchronized_layers, take_part_without_data
 
 
+_THE_REPLICA: "MPIReplica | None" = None
 _SUMMARY_LENGTH = 16  # int64 entries describing a fit/evaluate call, compared across processes
 
 
@@ -75,6 +76,17 @@ class MPIReplica(Replica):
         if self.size > 1:
             self.collectives.install_abort_on_error()
             self.collectives.announce()
+
+    @classmethod
+    def for_this_process(cls, timeout: float, check_every: int = 0) -> "MPIReplica":
+        """The process's one MPIReplica (MPI, the watcher and the error hook are set up once), with these
+        settings."""
+        global _THE_REPLICA
+        if _THE_REPLICA is None:
+            _THE_REPLICA = cls(timeout, check_every)
+        _THE_REPLICA.collectives.timeout = float(timeout)
+        _THE_REPLICA.check_every = check_every
+        return _THE_REPLICA
 
     # ----- collectives the layers use (synchronized BatchNormalization) ---------------------------------------
     def allreduce_sum(self, array: np.ndarray, what: str) -> None:
