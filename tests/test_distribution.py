@@ -93,6 +93,14 @@ def test_nothing_about_mpi_is_imported_in_one_process():
     assert result.stdout.strip() == "[]"
 
 
+def test_initialize_checks_what_it_is_told_against_the_launcher():
+    distribution.initialize()
+    distribution.initialize(num_processes=1, process_id=0)
+    with pytest.raises(ValueError, match="num_processes=4, but the MPI launcher started this process with "
+                                         "num_processes=1"):
+        distribution.initialize(num_processes=4)
+
+
 def test_launcher_environment_decides(monkeypatch):
     from lamina.distribution.launcher import launched_under_mpi, launcher_rank_and_size
 

@@ -25,10 +25,10 @@ here imports MPI until a ``DataParallel`` is created in a process that an MPI la
 
 from __future__ import annotations
 
-from .data_parallel import DataParallel, get_device_count, list_devices
+from .data_parallel import DataParallel, get_device_count, initialize, list_devices
 from .launcher import launched_under_mpi
 from .replica import Replica
 from .state import current_replica, distribution, rank, set_distribution, size
 
-__all__ = ["DataParallel", "Replica", "current_replica", "distribution", "get_device_count", "launched_under_mpi",
-           "list_devices", "rank", "set_distribution", "size"]
+__all__ = ["DataParallel", "Replica", "current_replica", "distribution", "get_device_count", "initialize",
+           "launched_under_mpi", "list_devices", "rank", "set_distribution", "size"]

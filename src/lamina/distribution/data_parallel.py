@@ -56,6 +56,20 @@ def get_device_count(device_type: str | None = None) -> int:
     return len(list_devices(device_type))
 
 
+def initialize(job_addresses: Any = None, num_processes: int | None = None, process_id: int | None = None) -> None:
+    """Keras's multi-process start-up, for Keras programs: here the MPI launcher has already started and
+    connected the processes, so this only checks ``num_processes`` and ``process_id``, when given, against it.
+
+    Raises:
+        ValueError: a given number or id that the launcher contradicts.
+    """
+    found = launcher_rank_and_size() or (0, 1)
+    for name, given, actual in (("num_processes", num_processes, found[1]), ("process_id", process_id, found[0])):
+        if given is not None and given != actual:
+            raise ValueError(f"initialize: {name}={given!r}, but the MPI launcher started this process with "
+                             f"{name}={actual} (start the job with mpiexec -n N; job_addresses are not used)")
+
+
 class DataParallel:
     """Data-parallel training over the processes of an MPI job (Keras 3's ``keras.distribution.DataParallel``).
 
