@@ -1,6 +1,9 @@
 """What data parallelism over MPI costs: time per step split into compute and all-reduce, the all-reduce's latency
 and bandwidth on this machine, and a model of 2 to 64 machines.
 
+The all-reduce's latency and bandwidth here are the fastest of many repetitions (what the transfer costs when
+neither process is descheduled); the model of N machines uses the stated network numbers instead.
+
     python benchmarks/mpi_bench.py                  # workloads A and B on MNIST, 2 repeats (a few minutes)
     python benchmarks/mpi_bench.py -w A --repeats 3 --json results.json
     python benchmarks/mpi_bench.py --tiny           # seconds: synthetic data, few steps (a smoke test)
@@ -17,8 +20,9 @@ process) and the rest (forward, loss, backward, metrics, Python). Then ``mpiexec
 in-place float32 addition rate (the arithmetic of a reduction).
 
 The model (printed, with the measured numbers; docs/notes/dist.md explains it): N machines, each one process
-computing as fast as one process with one BLAS thread does here (the one-thread runs at B, B/2 and B/4 give the
-per-step and per-sample costs: one-thread timings stay steady on a shared machine, two-thread ones do not),
+computing as fast as one process with one BLAS thread does here (the CPU times of the one-thread runs at B, B/2
+and B/4 give the per-step and per-sample costs: CPU time does not count the time other programs on a shared
+machine take, and one-thread runs do not collapse under contention as two-thread ones do),
 global batch B fixed (the same training as one machine), ring all-reduce:
 
     T_step(N) = T_update + T_fixed + T_sample * B / N + T_allreduce(N)
@@ -83,13 +87,14 @@ def train_child(workload_name: str, batch: int, steps: int, data_dir: str | None
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     if update_threads is not None:
         model.optimizer.update_threads = update_threads
-    clock = {"update": 0.0, "allreduce": 0.0}
+    clock = dict.fromkeys(("update", "allreduce", "update_cpu", "allreduce_cpu"), 0.0)
 
     def timed(function, key):
         def wrapper(*args, **kwargs):
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             result = function(*args, **kwargs)
             clock[key] += time.perf_counter() - start
+            clock[key + "_cpu"] += time.process_time() - start_cpu
             return result
         return wrapper
 
@@ -100,21 +105,22 @@ def train_child(workload_name: str, batch: int, steps: int, data_dir: str | None
 
     class Timer(keras.callbacks.Callback):
         def on_epoch_begin(self, epoch, logs=None):
-            clock.update(update=0.0, allreduce=0.0)
-            self.start = time.perf_counter()
+            clock.update(dict.fromkeys(clock, 0.0))
+            self.start, self.start_cpu = time.perf_counter(), time.process_time()
 
         def on_epoch_end(self, epoch, logs=None):
-            epochs.append((time.perf_counter() - self.start, dict(clock)))
+            epochs.append((time.perf_counter() - self.start, time.process_time() - self.start_cpu, dict(clock)))
 
     load = os.getloadavg()[0]
     model.fit(x_train, y_train, batch_size=batch, epochs=2, verbose=0, callbacks=[Timer()])
-    total, parts = epochs[-1]
+    total, total_cpu, parts = epochs[-1]
     step_count = -(-samples // batch)
     if distribution.rank() == 0:
-        result = {"step": total / step_count, "update": parts["update"] / step_count,
-                  "allreduce": parts["allreduce"] / step_count, "processes": distribution.size(),
+        result = {"step": total / step_count, "step_cpu": total_cpu / step_count,
+                  **{key: value / step_count for key, value in parts.items()}, "processes": distribution.size(),
                   "parameters": int(sum(w.data.size for w in model.trainable_weights)), "load": load}
         result["rest"] = result["step"] - result["update"] - result["allreduce"]
+        result["rest_cpu"] = result["step_cpu"] - result["update_cpu"] - result["allreduce_cpu"]
         print("RESULT " + json.dumps(result), flush=True)
 
 
@@ -141,7 +147,8 @@ def allreduce_child(sizes: list[int], repeats: int) -> None:
                 else:
                     comm.Allreduce(mpi.IN_PLACE, buffer, op=mpi.SUM)
                 timings[kind].append(time.perf_counter() - start)
-        rows.append({"floats": size, "bytes": size * 4, **{k: statistics.median(v) for k, v in timings.items()}})
+        rows.append({"floats": size, "bytes": size * 4, **{k: statistics.median(v) for k, v in timings.items()},
+                     **{f"{k}_min": min(v) for k, v in timings.items()}})
     if comm.Get_rank() == 0:
         added = np.ones(5_824_522, dtype=np.float32)
         other = np.ones_like(added)
@@ -203,8 +210,7 @@ def measure(args) -> dict:
                 collected[label].append(_run(command, threads))
                 print(f"  {name} {label}: {collected[label][-1]['step'] * 1e3:.2f} ms/step "
                       f"(load {collected[label][-1]['load']:.2f})", file=sys.stderr, flush=True)
-        results["train"][name] = {label: {key: statistics.median(run[key] for run in values)
-                                          for key in ("step", "update", "allreduce", "rest", "parameters")}
+        results["train"][name] = {label: {key: statistics.median(run[key] for run in values) for key in values[0]}
                                   for label, values in collected.items()}
         results["train"][name]["batch"] = batch
     sizes = [1, 16, 256, 4096, 65536, 235146, 1048576, 5824522]
@@ -216,20 +222,23 @@ def measure(args) -> dict:
 def fit_loopback(rows: list[dict]) -> tuple[float, float]:
     """(latency s, bandwidth bytes/s) of t = latency + bytes / bandwidth, least squares over the sizes."""
     xs = [row["bytes"] for row in rows]
-    ys = [row["lamina"] for row in rows]
+    ys = [row["lamina_min"] for row in rows]
     mean_x, mean_y = statistics.fmean(xs), statistics.fmean(ys)
     slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / sum((x - mean_x) ** 2 for x in xs)
-    return max(min(row["lamina"] for row in rows), 0.0), 1.0 / slope
+    return min(row["lamina_min"] for row in rows), 1.0 / slope
 
 
 def report(results: dict) -> None:
     network = results["network"]
-    print("\nAllreduce (sum) of float32 on this machine, mpiexec -n 2 over shared memory (median per call):")
-    print("| floats | bytes | Lamina's wait (Iallreduce + Test) | blocking Allreduce | bandwidth (bytes / time) |")
-    print("| ---: | ---: | ---: | ---: | ---: |")
+    print("\nAllreduce (sum) of float32 on this machine, mpiexec -n 2 over shared memory, per call: the fastest of the")
+    print("repetitions (the cost when neither process is descheduled), and the median:")
+    print("| floats | bytes | Lamina's wait (Iallreduce + Test): min | median | blocking Allreduce: min | median "
+          "| bandwidth (bytes / min) |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for row in network["allreduce"]:
-        print(f"| {row['floats']:,} | {row['bytes']:,} | {row['lamina'] * 1e6:.1f} us | {row['blocking'] * 1e6:.1f} us "
-              f"| {row['bytes'] / row['lamina'] / 1e9:.2f} GB/s |")
+        print(f"| {row['floats']:,} | {row['bytes']:,} | {row['lamina_min'] * 1e6:.1f} us | {row['lamina'] * 1e6:.1f} us "
+              f"| {row['blocking_min'] * 1e6:.1f} us | {row['blocking'] * 1e6:.1f} us "
+              f"| {row['bytes'] / row['lamina_min'] / 1e9:.2f} GB/s |")
     latency, bandwidth = fit_loopback(network["allreduce"])
     gamma = network["add_bytes_per_s"]
     print(f"latency (1 float) {latency * 1e6:.1f} us, fitted bandwidth {bandwidth / 1e9:.2f} GB/s, in-place float32 "
@@ -237,18 +246,20 @@ def report(results: dict) -> None:
     for name, runs in results["train"].items():
         batch = runs["batch"]
         print(f"\nWorkload {name} (batch {batch}): time per step (median of the repeats)")
-        print("| run | step | optimizer update | gradient all-reduce | forward, backward, rest |")
-        print("| --- | ---: | ---: | ---: | ---: |")
+        print("| run | step (wall) | optimizer update | gradient all-reduce | forward, backward, rest | step, CPU "
+              "time of rank 0 | update, CPU | rest, CPU |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for label, run in runs.items():
             if label == "batch":
                 continue
             print(f"| {label} | {run['step'] * 1e3:.2f} ms | {run['update'] * 1e3:.2f} ms | "
-                  f"{run['allreduce'] * 1e3:.2f} ms | {run['rest'] * 1e3:.2f} ms |")
+                  f"{run['allreduce'] * 1e3:.2f} ms | {run['rest'] * 1e3:.2f} ms | {run['step_cpu'] * 1e3:.2f} ms | "
+                  f"{run['update_cpu'] * 1e3:.2f} ms | {run['rest_cpu'] * 1e3:.2f} ms |")
         pair = runs[f"2 processes, 1 thread each, global batch {batch}"]
         transfer = min((row for row in network["allreduce"]), key=lambda row: abs(row["floats"] - pair["parameters"]))
-        print(f"All-reduce of the {pair['parameters']:,} gradients alone (the table above): "
-              f"{transfer['lamina'] * 1e3:.2f} ms; the rest of the step's {pair['allreduce'] * 1e3:.2f} ms is waiting "
-              f"for the slower process.")
+        print(f"All-reduce of the {pair['parameters']:,} gradients alone (the table above, fastest): "
+              f"{transfer['lamina_min'] * 1e3:.2f} ms; the rest of the step's {pair['allreduce'] * 1e3:.2f} ms is "
+              f"waiting for the slower process.")
         model_table(name, runs, batch, gamma)
 
 
@@ -256,14 +267,14 @@ def model_table(name: str, runs: dict, batch: int, gamma: float) -> None:
     """Print the N-machine model for one workload (see the module docstring)."""
     one = [runs[f"1 process, 1 thread, batch {b}"] for b in (batch, batch // 2, batch // 4)]
     sizes = [batch, batch // 2, batch // 4]
-    rests = [run["rest"] for run in one]
+    rests = [run["rest_cpu"] for run in one]
     mean_b, mean_r = statistics.fmean(sizes), statistics.fmean(rests)
     per_sample = sum((b - mean_b) * (r - mean_r) for b, r in zip(sizes, rests)) / sum((b - mean_b) ** 2 for b in sizes)
     fixed = max(mean_r - per_sample * mean_b, 0.0)  # (noise can push the intercept below zero)
-    update = one[0]["update"]
+    update = one[0]["update_cpu"]
     gradient_bytes = 4 * one[0]["parameters"]
     print(f"\nModel for {name}: T_update {update * 1e3:.2f} ms, T_fixed {fixed * 1e3:.2f} ms, T_sample "
-          f"{per_sample * 1e6:.2f} us (fitted to the 1-process runs at B, B/2, B/4), S = {gradient_bytes / 1e6:.2f} MB")
+          f"{per_sample * 1e6:.2f} us (CPU times of the 1-thread runs at B, B/2, B/4), S = {gradient_bytes / 1e6:.2f} MB")
     for network, beta, alpha in NETWORKS:
         print(f"\n{network}: beta {beta / 1e9:.3f} GB/s, alpha {alpha * 1e6:.0f} us, gamma {gamma / 1e9:.1f} GB/s")
         print("| machines | step | of which all-reduce | all-reduce share | speed-up | efficiency |")
