@@ -257,7 +257,7 @@ def report(results: dict) -> None:
                   f"{run['update_cpu'] * 1e3:.2f} ms | {run['rest_cpu'] * 1e3:.2f} ms |")
         pair = runs[f"2 processes, 1 thread each, global batch {batch}"]
         transfer = min((row for row in network["allreduce"]), key=lambda row: abs(row["floats"] - pair["parameters"]))
-        print(f"All-reduce of the {pair['parameters']:,} gradients alone (the table above, fastest): "
+        print(f"All-reduce of the {int(pair['parameters']):,} gradients alone (the table above, fastest): "
               f"{transfer['lamina_min'] * 1e3:.2f} ms; the rest of the step's {pair['allreduce'] * 1e3:.2f} ms is "
               f"waiting for the slower process.")
         model_table(name, runs, batch, gamma)

@@ -165,6 +165,15 @@ def test_a_failed_process_ends_the_job_with_an_error_naming_it(tmp_path, fault, 
     assert re.search(message, result.stderr + result.stdout), result.stderr + result.stdout
 
 
+def test_when_rank_zero_hangs_the_others_end_the_job(tmp_path):
+    # Rank 0 leads the roll call; when it is the stuck one, the others abort on their own after twice the timeout
+    # plus the roll call's grace (2 + 2 + 2 s here).
+    result = run_job(2, {"out": str(tmp_path), "fault": "hang", "fault_rank": 0, "timeout": 2, "epochs": 50},
+                     timeout=60)
+    assert result.returncode != 0
+    assert "rank 0 did not end the job: rank 0 is stuck" in result.stderr, result.stderr
+
+
 def test_processes_in_different_calls_are_stopped_with_an_error(tmp_path):
     # One process is given less data: fit would pair its collectives with the others' wrongly.
     script = tmp_path / "diverge.py"

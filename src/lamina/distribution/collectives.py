@@ -12,8 +12,8 @@ Failure modes, and what happens (measured with the ``mpich`` wheel's Hydra launc
   that the others wait in a collective it never calls): every collective here is started non-blocking and
   polled; after ``timeout`` seconds rank 0 asks every process, on a communicator of its own, which collective
   it is waiting in, and aborts the job naming the ranks that did not answer (stuck outside any collective, or
-  dead) and those waiting in another one. If rank 0 is the stuck one, the others abort after twice the
-  timeout.
+  dead) and those waiting in another one. If rank 0 is the stuck one, the others abort on their own after
+  twice the timeout plus the roll call's grace.
 
 Waiting polls ``MPI_Test`` and yields the core (``sched_yield``) between polls, so that processes sharing a
 core with a slower peer (more processes than cores) give it their time instead of spinning; after
@@ -113,7 +113,8 @@ class Collectives:
     def _answer_roll_call(self) -> None:
         """A process other than rank 0, while it waits: answer rank 0's roll call with the collective it is in."""
         if self._query is not None and self._query.Test():
-            self._roll_call.Isend(np.array([self.rank, self.count], dtype=np.int64), dest=0, tag=_REPORT_TAG)
+            self._report = np.array([self.rank, self.count], dtype=np.int64)  # (kept alive until sent)
+            self._roll_call.Isend(self._report, dest=0, tag=_REPORT_TAG)
             self._query = None  # one answer: rank 0 aborts the job after its roll call
 
     def _roll_call_and_abort(self, what: str) -> None:
@@ -121,8 +122,9 @@ class Collectives:
         naming those that did not answer (stuck outside any collective, or dead) and those waiting elsewhere."""
         comm = self._roll_call
         pending = {}
+        query = np.zeros(1, dtype=np.int64)
         for source in range(1, self.size):
-            comm.Isend(np.zeros(1, dtype=np.int64), dest=source, tag=_QUERY_TAG)
+            comm.Isend(query, dest=source, tag=_QUERY_TAG)
             buffer = np.zeros(2, dtype=np.int64)
             pending[source] = (comm.Irecv(buffer, source=source, tag=_REPORT_TAG), buffer)
         reports = {0: self.count}

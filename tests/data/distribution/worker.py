@@ -8,7 +8,7 @@
     backend    DataParallel's backend ('auto' or 'mpi')
     check_every
     timeout    DataParallel's timeout from the second epoch on
-    fault      'raise' / 'kill' / 'hang' on rank 1 at the 6th batch of epoch 2
+    fault      'raise' / 'kill' / 'hang' on rank ``fault_rank`` (default 1) at the 6th batch of epoch 2
     verbose    fit's verbose
     files      add ModelCheckpoint and CSVLogger writing to rank-stamped names, and EarlyStopping (verbose 1)
     resume     a checkpoint (Lamina format) to load and continue from, with initial_epoch
@@ -55,7 +55,7 @@ else:
 
 class Fault(callbacks.Callback):
     def on_train_batch_begin(self, batch, logs=None):
-        if rank != 1 or self.epoch != 1 or batch != 5:
+        if rank != config.get("fault_rank", 1) or self.epoch != 1 or batch != 5:
             return
         if config["fault"] == "raise":
             raise ValueError("a failure on purpose")
