@@ -77,8 +77,10 @@ def assert_close(got: list[np.ndarray], want: list[np.ndarray], tolerance: float
 def one_process(tmp_path_factory) -> dict[str, dict]:
     """The references: one process, float64 and float32, with and without synchronized BatchNormalization."""
     folder = tmp_path_factory.mktemp("one")
-    return {f"{dtype}{'-bn' if bn else ''}": train(folder, f"{dtype}{bn}", None, dtype=dtype, sync_bn=bn)[0]
-            for dtype, bn in (("float64", False), ("float32", False), ("float64", True))}
+    references = {f"{dtype}{'-bn' if bn else ''}": train(folder, f"{dtype}{bn}", None, dtype=dtype, sync_bn=bn)[0]
+                  for dtype, bn in (("float64", False), ("float32", False), ("float64", True))}
+    references["sgd"] = train(folder, "sgd", None, dtype="float64", optimizer="sgd")[0]
+    return references
 
 
 @pytest.mark.parametrize("processes", [1, 2, 3])
@@ -98,6 +100,14 @@ def test_n_processes_follow_one_process_in_float64(tmp_path, one_process, proces
     for result in ranks[1:]:  # bit for bit the same model on every process
         for a, b in zip(result["weights"], ranks[0]["weights"]):
             assert np.array_equal(a, b)
+
+
+def test_plain_sgd_follows_one_process(tmp_path, one_process):
+    # Adam divides by the gradient's scale, so a gradient summed where it should be averaged would pass unseen
+    # with Adam alone; SGD's step is proportional to the gradient and shows any error in the weighting.
+    ranks = train(tmp_path, "job", 3, dtype="float64", optimizer="sgd")
+    for result in ranks:
+        assert_close(result["weights"], one_process["sgd"]["weights"], 1e-12)
 
 
 def test_float32_training_agrees_to_rounding_and_stays_identical_across_processes(tmp_path, one_process):

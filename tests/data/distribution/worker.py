@@ -3,6 +3,7 @@
 
     out        folder for this run's results (rank{r}.npz: final weights; rank{r}.json: history, evaluate)
     dtype      'float32' or 'float64' (the model's weights and arithmetic)
+    optimizer  the optimizer's name (default 'adam')
     epochs, batch_size, samples
     sync_bn    add a BatchNormalization(synchronized=True) (false: no BatchNormalization)
     backend    DataParallel's backend ('auto' or 'mpi')
@@ -50,7 +51,8 @@ else:
         stack.append(layers.BatchNormalization(synchronized=True, dtype=dtype))
     stack += [layers.Activation("relu", dtype=dtype), layers.Dense(3, activation="softmax", dtype=dtype)]
     model = Sequential(stack)
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(optimizer=config.get("optimizer", "adam"), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
 
 
 class Fault(callbacks.Callback):
