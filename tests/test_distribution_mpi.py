@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -171,7 +172,6 @@ def test_a_failed_process_ends_the_job_with_an_error_naming_it(tmp_path, fault, 
     elapsed = time.monotonic() - start
     assert result.returncode != 0
     assert elapsed < 30, f"the job took {elapsed:.0f} s to end"
-    import re
     assert re.search(message, result.stderr + result.stdout), result.stderr + result.stdout
 
 
@@ -217,7 +217,7 @@ def test_training_batch_by_batch_starts_from_rank_zeros_weights(tmp_path):
         "x = np.arange(28.0).reshape(7, 4) / 28\n"
         "for _ in range(3):\n"
         "    model.train_on_batch(x, x[:, :1])\n"
-        f"np.savez(sys.argv[1] + f'/rank{{distribution.rank()}}.npz', *model.get_weights())\n")
+        "np.savez(sys.argv[1] + f'/rank{distribution.rank()}.npz', *model.get_weights())\n")
     result = subprocess.run([MPIEXEC, "-n", "2", sys.executable, str(script), str(tmp_path)], env=_environment(),
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
