@@ -173,6 +173,8 @@ def test_a_failed_process_ends_the_job_with_an_error_naming_it(tmp_path, fault, 
     assert result.returncode != 0
     assert elapsed < 30, f"the job took {elapsed:.0f} s to end"
     assert re.search(message, result.stderr + result.stdout), result.stderr + result.stdout
+    # One report: the processes the launcher then kills are not reported as failures.
+    assert (result.stderr + result.stdout).count("died abruptly") == (1 if fault == "kill" else 0), result.stderr
 
 
 def test_when_rank_zero_hangs_the_others_end_the_job(tmp_path):

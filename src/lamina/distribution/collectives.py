@@ -6,7 +6,7 @@ Failure modes, and what happens (measured with the ``mpich`` wheel's Hydra launc
 - A process raises: ``install_abort_on_error`` makes the uncaught exception print
   ``lamina.distribution: rank 1 of 2 failed ...`` and call ``MPI_Abort``; the launcher ends every process.
 - A process is killed (``SIGKILL``, out of memory): Hydra notices its exit and kills the others within about a
-  second, printing the PID of one of the processes that ended (not always the killed one); the process's
+  second, printing the PID of one of the processes that ended (not always the killed one); the killed process's
   watcher (``monitor.py``) prints which rank died.
 - A process stops taking part without dying (stuck in a loop, blocked on I/O, or running different code, so
   that the others wait in a collective it never calls): every collective here is started non-blocking and
@@ -38,6 +38,7 @@ _SPIN_SECONDS = 0.02   # poll with sched_yield this long (a step's all-reduce no
 _MAX_NAP = 0.002       # then sleep between polls, doubling up to this
 _QUERY_TAG, _REPORT_TAG = 7707, 7708  # point-to-point tags of the roll call (on its own communicator)
 _ROLL_CALL_GRACE = 5.0  # seconds rank 0 waits for the answers to its roll call
+_FORWARDING_GRACE = 0.3  # seconds between printing why the job ends and ending it
 
 _yield = getattr(os, "sched_yield", lambda: time.sleep(0))
 
@@ -151,7 +152,15 @@ class Collectives:
         """Print ``message`` and end every process of the job (``MPI_Abort``)."""
         _say(f"lamina.distribution: {message}; aborting all {self.size} processes")
         if self.watcher is not None:
-            self.watcher.done()  # the failure is reported: the watcher need not
+            self.watcher.claim()  # the failure is reported: no watcher need report the clean-up
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError, AttributeError):
+                pass
+        # The launcher forwards each process's output through its own pipes and drops what it has not forwarded
+        # when it ends the job: give it a moment (without this, 1 test run in ~20 lost part of the traceback).
+        time.sleep(_FORWARDING_GRACE)
         self.comm.Abort(code)
         os._exit(code)  # (MPI_Abort may return before the launcher ends this process)
 
@@ -186,21 +195,15 @@ class Collectives:
 
     # ----- start-up -----------------------------------------------------------------------------------------
     def announce(self) -> None:
-        """Start this process's watcher (``monitor.py``), tell it the PIDs of the job's other processes on this
-        machine, and have rank 0 print one line mapping ranks to PIDs and hosts."""
+        """Start this process's watcher (``monitor.py``), tell it the job's name (rank 0's PID and host), and have
+        rank 0 print one line mapping ranks to PIDs and hosts."""
         host = socket.gethostname()
         self.watcher = Watcher(self.rank, self.size, host)
         me = f"{self.rank}:{os.getpid()}@{host}".encode()[:200]
         buffer = np.zeros(200, dtype=np.uint8)
         buffer[:len(me)] = np.frombuffer(me, dtype=np.uint8)
         table = [bytes(row).rstrip(b"\0").decode() for row in self.allgather(buffer, "the start-up roll call")]
-        peers = []
-        for entry in table:
-            rank, rest = entry.split(":", 1)
-            pid, where = rest.split("@", 1)
-            if int(rank) != self.rank and where == host:
-                peers.append(int(pid))
-        self.watcher.tell_peers(peers)
+        self.watcher.tell_job(table[0].split(":", 1)[1])
         if self.rank == 0:
             _say(f"lamina.distribution: data parallel over {self.size} processes (rank:pid@host) {' '.join(table)}")
 
