@@ -20,6 +20,7 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -186,20 +187,32 @@ def test_when_rank_zero_hangs_the_others_end_the_job(tmp_path):
     assert "rank 0 did not end the job: rank 0 is stuck" in result.stderr, result.stderr
 
 
+_SCRIPT_HEADER = """
+import sys
+import numpy as np
+from lamina import distribution, layers
+from lamina.models import Sequential
+distribution.set_distribution(distribution.DataParallel())
+"""
+
+
+def run_script(tmp_path: Path, body: str, processes: int = 2) -> subprocess.CompletedProcess:
+    """``body`` after a header that makes a DataParallel current, under ``mpiexec -n processes``; the script's
+    argv[1] is ``tmp_path``."""
+    script = tmp_path / "script.py"
+    script.write_text(_SCRIPT_HEADER + textwrap.dedent(body))
+    return subprocess.run([MPIEXEC, "-n", str(processes), sys.executable, str(script), str(tmp_path)],
+                          env=_environment(), capture_output=True, text=True, timeout=60)
+
+
 def test_processes_in_different_calls_are_stopped_with_an_error(tmp_path):
     # One process is given less data: fit would pair its collectives with the others' wrongly.
-    script = tmp_path / "diverge.py"
-    script.write_text(
-        "import numpy as np\n"
-        "from lamina import distribution, layers\n"
-        "from lamina.models import Sequential\n"
-        "distribution.set_distribution(distribution.DataParallel())\n"
-        "model = Sequential([layers.Input((4,)), layers.Dense(1)])\n"
-        "model.compile(optimizer='sgd', loss='mse')\n"
-        "n = 64 if distribution.rank() == 0 else 32\n"
-        "model.fit(np.ones((n, 4)), np.ones((n, 1)), batch_size=8, verbose=0)\n")
-    result = subprocess.run([MPIEXEC, "-n", "2", sys.executable, str(script)], env=_environment(),
-                            capture_output=True, text=True, timeout=60)
+    result = run_script(tmp_path, """
+        model = Sequential([layers.Input((4,)), layers.Dense(1)])
+        model.compile(optimizer='sgd', loss='mse')
+        n = 64 if distribution.rank() == 0 else 32
+        model.fit(np.ones((n, 4)), np.ones((n, 1)), batch_size=8, verbose=0)
+    """)
     assert result.returncode != 0
     assert "the processes disagree at the start of fit()" in result.stderr, result.stderr
 
@@ -207,21 +220,14 @@ def test_processes_in_different_calls_are_stopped_with_an_error(tmp_path):
 def test_training_batch_by_batch_starts_from_rank_zeros_weights(tmp_path):
     # No common seed: each process draws other initial weights; the first train_on_batch copies rank 0's, so the
     # processes then train one model.
-    script = tmp_path / "batches.py"
-    script.write_text(
-        "import sys\n"
-        "import numpy as np\n"
-        "from lamina import distribution, layers\n"
-        "from lamina.models import Sequential\n"
-        "distribution.set_distribution(distribution.DataParallel())\n"
-        "model = Sequential([layers.Input((4,)), layers.Dense(3), layers.Dense(1)])\n"
-        "model.compile(optimizer='adam', loss='mse')\n"
-        "x = np.arange(28.0).reshape(7, 4) / 28\n"
-        "for _ in range(3):\n"
-        "    model.train_on_batch(x, x[:, :1])\n"
-        "np.savez(sys.argv[1] + f'/rank{distribution.rank()}.npz', *model.get_weights())\n")
-    result = subprocess.run([MPIEXEC, "-n", "2", sys.executable, str(script), str(tmp_path)], env=_environment(),
-                            capture_output=True, text=True, timeout=60)
+    result = run_script(tmp_path, """
+        model = Sequential([layers.Input((4,)), layers.Dense(3), layers.Dense(1)])
+        model.compile(optimizer='adam', loss='mse')
+        x = np.arange(28.0).reshape(7, 4) / 28
+        for _ in range(3):
+            model.train_on_batch(x, x[:, :1])
+        np.savez(sys.argv[1] + f'/rank{distribution.rank()}.npz', *model.get_weights())
+    """)
     assert result.returncode == 0, result.stderr
     with np.load(tmp_path / "rank0.npz") as first, np.load(tmp_path / "rank1.npz") as second:
         assert all(np.array_equal(first[key], second[key]) for key in first.files)
