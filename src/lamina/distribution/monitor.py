@@ -35,7 +35,7 @@ _WATCHER = r"""
 import os, sys, time
 rank, size, host, pid, claims, stale = sys.argv[1:7]
 data = sys.stdin.buffer.read()  # returns when the process ends and its end of the pipe closes
-if b"done" in data:
+if b"done" in data and b"claimed" not in data:
     sys.exit(0)
 jobs = [line[4:].decode() for line in data.splitlines() if line.startswith(b"job:")]
 claim = os.path.join(claims, f"lamina-dist-{jobs[0]}.failed") if jobs else None
