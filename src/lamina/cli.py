@@ -277,11 +277,16 @@ def make_optimizer(name: str, learning_rate: float | None, momentum: float = 0.0
 
 def run_train(args: argparse.Namespace) -> int:
     """``lamina train``: load, build, fit with a progress bar, evaluate, write the plot and the weights."""
-    from . import plot
+    from . import distribution, plot
     from .utils import set_random_seed
 
+    if distribution.launched_under_mpi():
+        # ``mpiexec -n N lamina train``: data parallel over the N processes (--batch-size is the global batch);
+        # rank 0 alone prints and writes the weights and the plot.
+        distribution.set_distribution(distribution.DataParallel())
+    writer = distribution.rank() == 0
     quiet = args.quiet
-    say = (lambda *parts: None) if quiet else print
+    say = (lambda *parts: None) if quiet or not writer else print
     start = time.perf_counter()
     try:
         label, (x_train, y_train), (x_test, y_test) = load_dataset(args.dataset, args.data_dir,
@@ -310,13 +315,15 @@ def run_train(args: argparse.Namespace) -> int:
         model = build_model(x_train.shape[1], n_classes, args.hidden, args.activation, dropout, args.batch_norm)
     optimizer = make_optimizer(args.optimizer, args.learning_rate, args.momentum)
     model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    if not quiet:
+    if not quiet and writer:
         model.summary()
     say(f"training: {args.optimizer} (learning rate {optimizer.get_config()['learning_rate']}), {epochs} epochs, "
         f"batch size {batch_size}, seed {args.seed}")
     history = model.fit(x_train, y_train, epochs=epochs, batch_size=batch_size,
                         validation_split=args.validation_split, verbose=0 if quiet else args.verbose)
     test_loss, test_accuracy = model.evaluate(x_test, y_test, batch_size=1024, verbose=0)
+    if not writer:
+        return 0
     print(f"test accuracy: {test_accuracy:.3f}")
     say(f"test loss: {test_loss:.4f}")
 

@@ -9,9 +9,21 @@ ones. Setting ``self.model.stop_training = True`` ends training (see ``TrainingM
 
 from __future__ import annotations
 
+import contextlib
+import io
 from typing import Any, Callable, Iterable
 
 Logs = dict[str, Any]
+
+
+class _Discard(io.TextIOBase):
+    """A stdout that drops what it is given (the prints of callbacks on processes other than rank 0)."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+
+_DISCARD = _Discard()
 
 
 class Callback:
@@ -137,6 +149,12 @@ class CallbackList:
             self.set_model(model)
         if params:
             self.set_params(params)
+        # [distribution] On processes other than rank 0 of a data-parallel job, the callbacks that only print or
+        # write files (progress, checkpoints, CSV logs) are skipped, and the others run with their prints muted;
+        # they all still count for ``implements``, so every process takes the same collective steps.
+        from ..distribution.state import current_replica
+
+        self._muted = not current_replica().writes_side_effects
 
     def append(self, callback: Callback) -> None:
         self.callbacks.append(callback)
@@ -162,8 +180,20 @@ class CallbackList:
         # to report), so a callback may write logs["key"] or iterate logs without checking.
         *leading, logs = args
         logs = {} if logs is None else logs
+        if self._muted:
+            return self._call_muted(hook, *leading, logs)
         for callback in self.callbacks:
             getattr(callback, hook)(*leading, logs)
+
+    def _call_muted(self, hook: str, *args: Any) -> None:
+        from .checkpoint import ModelCheckpoint
+        from .csv_logger import CSVLogger
+        from .progbar_logger import ProgbarLogger
+
+        with contextlib.redirect_stdout(_DISCARD):
+            for callback in self.callbacks:
+                if not isinstance(callback, (ProgbarLogger, ModelCheckpoint, CSVLogger)):
+                    getattr(callback, hook)(*args)
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
         self._call("on_train_begin", logs)
@@ -210,7 +240,7 @@ class CallbackList:
     def on_epoch_abandoned(self, epoch: int) -> None:
         """Training stopped inside ``epoch``: its ``on_epoch_end`` will not come. Only the progress bar
         needs to know (to end its line); this is not a Keras hook, so user callbacks are not called."""
-        if self.progbar is not None:
+        if self.progbar is not None and not self._muted:
             self.progbar.abandon()
 
 

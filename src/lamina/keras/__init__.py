@@ -15,7 +15,8 @@ from ..models.model import Model
 from ..models.sequential import Sequential
 from ..variables import Variable
 
-_LAZY_SUBMODULES = ("callbacks", "datasets", "optimizers", "utils", "saving", "ops", "random", "config")
+_LAZY_SUBMODULES = ("callbacks", "datasets", "optimizers", "utils", "saving", "ops", "random", "config",
+                    "distribution")
 _LAZY_ATTRIBUTES: dict[str, str] = {}
 
 __all__ = ["Model", "Sequential", "Input", "Variable", "activations", "backend", "initializers", "layers", "losses",

@@ -33,6 +33,10 @@ class BatchNormalization(Layer):
         moving_variance = moving_variance * momentum + sigma_B^2 * (1 - momentum)
     Inference (``training=False``, or a frozen layer): mu_B and sigma_B^2 are replaced by the moving averages.
 
+    With ``synchronized=True`` (Keras's option) and a ``lamina.distribution.DataParallel`` over several processes,
+    mu_B and sigma_B^2 are those of the whole global batch rather than of this process's shard
+    (``distribution/sync_batch_norm.py``); with one process the option changes nothing.
+
     Weights ``[gamma, beta, moving_mean, moving_variance]`` (gamma without ``scale``, beta without ``center``
     are left out); the last two are non-trainable. Parameters: 4 per feature.
     (PyTorch's BatchNorm1d: momentum 0.1 means Keras's 0.9, eps 1e-5, unbiased running variance.)
@@ -49,7 +53,7 @@ class BatchNormalization(Layer):
                  scale: bool = True, beta_initializer: Any = "zeros", gamma_initializer: Any = "ones",
                  moving_mean_initializer: Any = "zeros", moving_variance_initializer: Any = "ones",
                  beta_regularizer: Any = None, gamma_regularizer: Any = None, beta_constraint: Any = None,
-                 gamma_constraint: Any = None, **kwargs: Any):
+                 gamma_constraint: Any = None, synchronized: bool = False, **kwargs: Any):
         super().__init__(**kwargs)
         if isinstance(axis, bool) or not isinstance(axis, int):
             raise self._invalid(f"`axis` must be an integer; received axis={axis!r}")
@@ -61,6 +65,7 @@ class BatchNormalization(Layer):
         self.momentum = float(momentum)
         self.epsilon = float(epsilon)
         self.center = bool(center)
+        self.synchronized = bool(synchronized)
         self.scale = bool(scale)
         try:
             self.beta_initializer = _initializers.get(beta_initializer)
@@ -105,7 +110,14 @@ class BatchNormalization(Layer):
             x = ops.transpose(x, order)
         # A frozen layer (trainable=False) always uses its moving statistics, as in Keras.
         if training and self.trainable:
-            out, batch_mean, batch_variance = batch_norm(x, self.gamma, self.beta, self.epsilon)
+            if self.synchronized:  # the global batch's statistics, shared by every process (lamina.distribution)
+                from ..distribution.state import current_replica
+                from ..distribution.sync_batch_norm import sync_batch_norm
+
+                out, batch_mean, batch_variance = sync_batch_norm(x, self.gamma, self.beta, self.epsilon,
+                                                                  current_replica())
+            else:
+                out, batch_mean, batch_variance = batch_norm(x, self.gamma, self.beta, self.epsilon)
             self._update_moving(self.moving_mean.data, batch_mean)
             self._update_moving(self.moving_variance.data, batch_variance)
         else:
@@ -124,7 +136,7 @@ class BatchNormalization(Layer):
         return {
             **super().get_config(),
             "axis": self.axis, "momentum": self.momentum, "epsilon": self.epsilon,
-            "center": self.center, "scale": self.scale,
+            "center": self.center, "scale": self.scale, "synchronized": self.synchronized,
             "beta_initializer": _initializers.serialize(self.beta_initializer),
             "gamma_initializer": _initializers.serialize(self.gamma_initializer),
             "moving_mean_initializer": _initializers.serialize(self.moving_mean_initializer),

@@ -25,6 +25,7 @@ import numpy as np
 
 from .. import optimizers as optimizers_module
 from ..callbacks import CallbackList
+from ..distribution.state import current_replica  # [distribution seam] one process unless a DataParallel is set
 from ..layers import base as layer_base
 from ..packing import pack
 from ..random import make_rng
@@ -267,12 +268,17 @@ class TrainingMixin:
 
     def _logs(self) -> Logs:
         """The running results, keys sorted as Keras sorts them (accuracy, loss, ...)."""
-        logs = {"loss": float(self._loss_tracker.result())}
-        for tracker in self._compiled_loss.trackers:
-            logs[tracker.name] = float(tracker.result())
-        if self._compiled_metrics:
-            logs.update(self._compiled_metrics.result())
+        with current_replica().global_metrics(self):  # [distribution seam] the sums over all processes
+            logs = {"loss": float(self._loss_tracker.result())}
+            for tracker in self._compiled_loss.trackers:
+                logs[tracker.name] = float(tracker.result())
+            if self._compiled_metrics:
+                logs.update(self._compiled_metrics.result())
         return dict(sorted(logs.items()))
+
+    def _reducible_metrics(self) -> list[Any]:
+        """The metric objects whose sums a data-parallel run adds up over processes."""
+        return [self._loss_tracker, *self._compiled_loss.trackers, *self._all_metrics()]
 
     # ----- one step -----------------------------------------------------------------------------------------
     def _training_state(self) -> _TrainingState:
@@ -297,6 +303,9 @@ class TrainingMixin:
         return self._logs()
 
     def _train_step(self, x: Any, y: Any, sample_weight: Any) -> None:
+        replica = current_replica()  # [distribution seam]
+        if not da.num_samples(x):  # [distribution seam] an uneven last batch left this process no samples
+            return replica.empty_step(self)
         y_pred = self(x, training=True)
         # Read after the forward pass: the first call is what builds the layers and creates their weights.
         state = self._training_state()
@@ -309,13 +318,16 @@ class TrainingMixin:
             p.grad = None
         if params:
             graph_checks.require_graph(loss, params, "fit")
-            loss.backward()
+            replica.scale_loss(loss).backward()  # [distribution seam] this process's share of the global loss
+            replica.reduce_gradients(params)  # [distribution seam] the global batch's gradient
             self.optimizer.step(params)
             for variable, constraint in state.constraints:
                 variable.assign(constraint(variable.data))
         self._update_metrics(float(loss.data), y, y_pred, sample_weight)
 
     def _test_step(self, x: Any, y: Any, sample_weight: Any) -> None:
+        if not da.num_samples(x):  # [distribution seam] this process's shard of the batch is empty
+            return
         with no_grad():
             y_pred = self(x, training=False)
             if type(self).compute_loss is TrainingMixin.compute_loss:
@@ -415,12 +427,16 @@ class TrainingMixin:
         steps = da.num_steps(n, batch_size)
         self._train_state = None
         val_batch_size = da.check_batch_size(validation_batch_size or batch_size)
+        replica = current_replica()  # [distribution seam] checks the sizes, broadcasts rank 0's weights and seed
+        replica.begin(self, "fit", _first_shape(x), {"x": (n, batch_size), **(
+            {"validation_data": (da.num_samples(validation[0]), val_batch_size)} if validation else {})})
 
         callback_list = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self,
                                      verbose=verbose, epochs=int(epochs), steps=steps)
         rng = self._shuffle_generator()
         self.stop_training = False
         batch_hooks = callback_list.implements("on_train_batch_begin", "on_train_batch_end")
+        batch_hooks = replica.agree(batch_hooks)  # [distribution seam] e.g. verbose=1 on rank 0 only: same steps
         callback_list.on_train_begin()
         epoch_logs: Logs = {}
         for epoch in range(int(initial_epoch), int(epochs)):
@@ -432,10 +448,12 @@ class TrainingMixin:
             for step, index in enumerate(da.batches(n, batch_size, order)):
                 if batch_hooks:
                     callback_list.on_train_batch_begin(step)
+                index = replica.shard(index)  # [distribution seam] this process's part of the global batch
                 step_logs = self._run_train_step(da.take(x, index), da.take(y, index), da.take(sample_weight, index))
                 done += 1
                 if batch_hooks:
                     callback_list.on_train_batch_end(step, step_logs if step_logs is not None else self._logs())
+                    self.stop_training = replica.agree(self.stop_training)  # [distribution seam] all stop together
                 if self.stop_training:
                     break
             if done < steps:
@@ -447,6 +465,7 @@ class TrainingMixin:
                 val_logs = self._evaluate_loop(*validation, batch_size=val_batch_size, callbacks=callback_list)
                 epoch_logs.update({f"val_{key}": value for key, value in val_logs.items()})
             callback_list.on_epoch_end(epoch, epoch_logs)
+            self.stop_training = replica.agree(self.stop_training)  # [distribution seam] all stop together
             if self.stop_training:
                 break
         callback_list.on_train_end(epoch_logs)
@@ -458,9 +477,11 @@ class TrainingMixin:
         """Loss and metrics over (x, y) in inference mode; fires the on_test_* hooks."""
         self.reset_metrics()
         callbacks.on_test_begin()
+        replica = current_replica()  # [distribution seam]
         step_logs = None
         for step, index in enumerate(da.batches(da.num_samples(x), batch_size)):
             callbacks.on_test_batch_begin(step)
+            index = replica.shard(index)  # [distribution seam] this process's part of the batch
             step_logs = self._run_test_step(da.take(x, index), da.take(y, index), da.take(sample_weight, index))
             callbacks.on_test_batch_end(step, step_logs if step_logs is not None else self._logs())
         logs = dict(step_logs) if step_logs is not None else self._logs()
@@ -487,6 +508,8 @@ class TrainingMixin:
                                          input_shape=self.input_shape)
         label_checks.check_labels(self, x, y)
         steps = da.num_steps(da.num_samples(x), batch_size)
+        current_replica().begin(self, "evaluate", _first_shape(x),  # [distribution seam]
+                                {"x": (da.num_samples(x), batch_size)})
         callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
                                      steps=steps)
         logs = self._evaluate_loop(x, y, sample_weight, batch_size, callback_list)
@@ -553,7 +576,8 @@ class TrainingMixin:
         if reset_metrics:
             self.reset_metrics()
         self._train_state = None
-        logs = self._run_train_step(x, y, sample_weight)
+        index = current_replica().shard_batch(self, "train_on_batch", _first_shape(x))  # [distribution seam]
+        logs = self._run_train_step(da.take(x, index), da.take(y, index), da.take(sample_weight, index))
         logs = self._logs() if logs is None else logs
         return logs if return_dict else self._flatten(logs)
 
@@ -566,7 +590,8 @@ class TrainingMixin:
         label_checks.check_labels(self, x, y)
         if reset_metrics:
             self.reset_metrics()
-        logs = self._run_test_step(x, y, sample_weight)
+        index = current_replica().shard_batch(self, "test_on_batch", _first_shape(x))  # [distribution seam]
+        logs = self._run_test_step(da.take(x, index), da.take(y, index), da.take(sample_weight, index))
         logs = self._logs() if logs is None else logs
         return logs if return_dict else self._flatten(logs)
 
@@ -599,6 +624,11 @@ def _as_list(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return list(value)
     return value if isinstance(value, dict) else [value]
+
+
+def _first_shape(x: Any) -> tuple:
+    """The shape of ``x`` (the first array of a structure of several inputs)."""
+    return tuple(np.shape(nest.flatten(x)[0] if nest.is_nested(x) else x))
 
 
 def _values(value: Any) -> Any:
