@@ -26,7 +26,7 @@ __version__ = "0.1.0"
 # Subpackages loaded on first attribute access (PEP 562).
 _LAZY_SUBMODULES = (
     "activations", "callbacks", "datasets", "initializers", "keras", "layers", "losses", "metrics", "models",
-    "optimizers", "regularizers", "utils", "plot", "onnx",
+    "optimizers", "regularizers", "utils", "plot", "onnx", "data", "image",
 )
 _LAZY_ATTRIBUTES = {"Sequential": "models", "Input": "layers"}
 

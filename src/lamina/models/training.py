@@ -30,6 +30,7 @@ from ..packing import pack
 from ..random import make_rng
 from ..tensor import Tensor, no_grad
 from . import data_adapter as da
+from . import data_handler as dh
 from .weights_io import load_weights_file, save_weights_file
 
 Logs = dict[str, float]
@@ -200,22 +201,31 @@ class TrainingMixin:
     def fit(self, x: Any = None, y: Any = None, batch_size: int | None = None, epochs: int = 1,
             verbose: int | str = "auto", callbacks: Any = None, validation_split: float = 0.0,
             validation_data: Any = None, shuffle: bool = True, class_weight: dict | None = None,
-            sample_weight: Any = None, initial_epoch: int = 0, validation_batch_size: int | None = None) -> Any:
+            sample_weight: Any = None, initial_epoch: int = 0, steps_per_epoch: int | None = None,
+            validation_steps: int | None = None, validation_batch_size: int | None = None,
+            validation_freq: int | list[int] = 1) -> Any:
         """Train for ``epochs`` passes over the data in mini-batches of ``batch_size`` (the last one partial).
 
         Args:
-            x, y: samples and targets, arrays with the same first dimension.
-            batch_size: samples per gradient step (default 32).
+            x, y: samples and targets, arrays with the same first dimension; or x alone as a
+                ``lamina.data.Dataset``, a Python generator or a ``keras.utils.PyDataset`` of ``(x, y)`` or
+                ``(x, y, sample_weight)`` batches (see ``models/data_handler.py``).
+            batch_size: samples per gradient step (default 32; None for a Dataset, which batches itself).
             epochs: the index of the last epoch (with ``initial_epoch``, epochs ``initial_epoch..epochs-1`` run).
             verbose: 'auto' or 1 (a progress bar per epoch), 2 (one line per epoch), 0 (silent).
             callbacks: Callback objects (EarlyStopping, ModelCheckpoint, ...).
             validation_split: the fraction of the data, taken from its END before shuffling, to validate on.
-            validation_data: ``(x_val, y_val)`` or ``(x_val, y_val, sample_weight_val)``; overrides the split.
+            validation_data: ``(x_val, y_val)`` or ``(x_val, y_val, sample_weight_val)``, or a Dataset (or
+                generator, PyDataset) of such batches; overrides the split.
             shuffle: a new permutation of the training samples every epoch.
             class_weight: ``{class: weight}``, multiplying each sample's loss by its class's weight.
             sample_weight: one weight per sample.
             initial_epoch: the epoch to start from (to resume training).
+            steps_per_epoch: batches per epoch, taken from one iterator that continues across epochs (for
+                repeated Datasets and generators).
+            validation_steps: batches per validation (default: the whole validation data).
             validation_batch_size: the batch size for validation (default: ``batch_size``).
+            validation_freq: validate every n-th epoch (an int) or after the listed epochs (1-based).
 
         Returns:
             A ``History``: ``history.history`` maps 'loss', metric names and their 'val_' versions to one value
@@ -235,28 +245,20 @@ class TrainingMixin:
 
         self._require_compiled("fit")
         verbose = _check_verbose(verbose)
-        batch_size = da.check_batch_size(batch_size)
         split = da.check_validation_split(validation_split)
+        validation_freq = dh.check_validation_freq(validation_freq)
         if not isinstance(shuffle, (bool, np.bool_)):
             raise ValueError(f"shuffle must be True or False; received {shuffle!r}")
         if int(epochs) != epochs or int(initial_epoch) != initial_epoch or initial_epoch < 0:
             raise ValueError(f"epochs and initial_epoch must be integers >= 0; received epochs={epochs!r}, "
                              f"initial_epoch={initial_epoch!r}")
-        x, y, sample_weight = da.prepare(x, y, sample_weight)
-        if class_weight is not None:
-            class_weights = da.class_weight_to_sample_weight(y, class_weight)
-            sample_weight = class_weights if sample_weight is None else sample_weight * class_weights
-        validation = None
-        if validation_data is not None:
-            validation = da.prepare(*da.unpack_validation_data(validation_data), prefix="validation_data ")
-        elif split > 0:
-            (x, y, sample_weight), validation = da.split_validation((x, y, sample_weight), split)
-        n = len(x)
-        steps = da.num_steps(n, batch_size)
-        val_batch_size = da.check_batch_size(validation_batch_size or batch_size)
+        train, validation = dh.fit_feeds(x, y, sample_weight, batch_size=batch_size, shuffle=bool(shuffle),
+                                         class_weight=class_weight, validation_split=split,
+                                         validation_data=validation_data, validation_batch_size=validation_batch_size,
+                                         steps_per_epoch=steps_per_epoch, validation_steps=validation_steps)
 
         callback_list = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self,
-                                     verbose=verbose, epochs=int(epochs), steps=steps)
+                                     verbose=verbose, epochs=int(epochs), steps=train.steps)
         rng = self._shuffle_generator()
         self.stop_training = False
         batch_hooks = callback_list.implements("on_train_batch_begin", "on_train_batch_end")
@@ -265,24 +267,24 @@ class TrainingMixin:
         for epoch in range(int(initial_epoch), int(epochs)):
             self.reset_metrics()
             callback_list.on_epoch_begin(epoch)
-            order = rng.permutation(n) if shuffle else None
             done = 0
-            for step, index in enumerate(da.batches(n, batch_size, order)):
+            for step, (x_batch, y_batch, w_batch) in enumerate(train.epoch(rng)):
                 if batch_hooks:
                     callback_list.on_train_batch_begin(step)
-                self._train_step(x[index], y[index], da.take(sample_weight, index))
+                self._train_step(x_batch, y_batch, w_batch)
                 done += 1
                 if batch_hooks:
                     callback_list.on_train_batch_end(step, self._logs())
                 if self.stop_training:
                     break
-            if done < steps:
-                # Stopped inside the epoch (e.g. TerminateOnNaN): it is not reported as a completed epoch.
+            if train.interrupted(done):
+                # Stopped inside the epoch (e.g. TerminateOnNaN), or the input had no batch left: it is not
+                # reported as a completed epoch.
                 callback_list.on_epoch_abandoned(epoch)
                 break
             epoch_logs = self._logs()
-            if validation is not None:
-                val_logs = self._evaluate_loop(*validation, batch_size=val_batch_size, callbacks=callback_list)
+            if validation is not None and dh.should_validate(epoch, validation_freq):
+                val_logs = self._evaluate_loop(validation, callbacks=callback_list)
                 epoch_logs.update({f"val_{key}": value for key, value in val_logs.items()})
             callback_list.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
@@ -291,23 +293,26 @@ class TrainingMixin:
         return callback_list.history
 
     # ----- evaluate / predict -------------------------------------------------------------------------------
-    def _evaluate_loop(self, x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None, batch_size: int,
-                       callbacks: Any) -> Logs:
-        """Loss and metrics over (x, y) in inference mode; fires the on_test_* hooks."""
+    def _evaluate_loop(self, data: dh.Feed, callbacks: Any) -> Logs:
+        """Loss and metrics over the batches of ``data`` in inference mode; fires the on_test_* hooks."""
         self.reset_metrics()
         callbacks.on_test_begin()
-        for step, index in enumerate(da.batches(len(x), batch_size)):
+        for step, (x_batch, y_batch, w_batch) in enumerate(data.epoch()):
             callbacks.on_test_batch_begin(step)
-            self._test_step(x[index], y[index], da.take(sample_weight, index))
+            self._test_step(x_batch, y_batch, w_batch)
             callbacks.on_test_batch_end(step, self._logs())
         logs = self._logs()
         callbacks.on_test_end(logs)
         return logs
 
     def evaluate(self, x: Any = None, y: Any = None, batch_size: int | None = None, verbose: int | str = "auto",
-                 sample_weight: Any = None, callbacks: Any = None, return_dict: bool = False) -> Any:
+                 sample_weight: Any = None, steps: int | None = None, callbacks: Any = None,
+                 return_dict: bool = False) -> Any:
         """Loss (regularization included) and metrics on (x, y), in inference mode (no dropout, BatchNorm's
         moving statistics).
+
+        ``x`` may be a Dataset, generator or PyDataset of ``(x, y)`` batches (then no ``y`` or ``batch_size``);
+        ``steps`` limits the number of batches.
 
         Returns:
             The loss alone when there are no metrics, else ``[loss, *metrics]`` in ``metrics_names`` order; a
@@ -319,12 +324,10 @@ class TrainingMixin:
 
         self._require_compiled("evaluate")
         verbose = _check_verbose(verbose)
-        batch_size = da.check_batch_size(batch_size)
-        x, y, sample_weight = da.prepare(x, y, sample_weight)
-        steps = da.num_steps(len(x), batch_size)
+        data = dh.evaluation_feed(x, y, sample_weight, batch_size=batch_size, steps=steps)
         callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
-                                     steps=steps)
-        logs = self._evaluate_loop(x, y, sample_weight, batch_size, callback_list)
+                                     steps=data.steps)
+        logs = self._evaluate_loop(data, callback_list)
         return logs if return_dict else self._flatten(logs)
 
     def _flatten(self, logs: Logs) -> Any:
@@ -334,9 +337,12 @@ class TrainingMixin:
         values += [logs[key] for key in logs if key not in names]
         return values[0] if len(values) == 1 else values
 
-    def predict(self, x: Any, batch_size: int | None = None, verbose: int | str = "auto",
+    def predict(self, x: Any, batch_size: int | None = None, verbose: int | str = "auto", steps: int | None = None,
                 callbacks: Any = None) -> np.ndarray:
         """The model's outputs for ``x``, in inference mode, batch by batch, as one array.
+
+        ``x`` may be a Dataset, generator or PyDataset of batches (x alone, or (x, y) whose y is ignored);
+        ``steps`` limits the number of batches.
 
         With verbose (the default) a progress bar is printed, as Keras does: ``1/1 ━━━━━━━━━━━━━━━━━━━━ 0s
         105ms/step``.
@@ -346,17 +352,15 @@ class TrainingMixin:
         """
 
         verbose = _check_verbose(verbose)
-        batch_size = da.check_batch_size(batch_size)
-        x, _, _ = da.prepare(x, need_y=False)
-        steps = da.num_steps(len(x), batch_size)
+        data = dh.evaluation_feed(x, batch_size=batch_size, steps=steps, need_y=False)
         callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
-                                     steps=steps)
+                                     steps=data.steps)
         outputs = []
         callback_list.on_predict_begin()
         with no_grad():
-            for step, index in enumerate(da.batches(len(x), batch_size)):
+            for step, (x_batch, _, _) in enumerate(data.epoch()):
                 callback_list.on_predict_batch_begin(step)
-                outputs.append(self(x[index], training=False).data)
+                outputs.append(self(x_batch, training=False).data)
                 callback_list.on_predict_batch_end(step, {"outputs": outputs[-1]})
         callback_list.on_predict_end()
         return np.concatenate(outputs, axis=0)
