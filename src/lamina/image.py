@@ -276,10 +276,22 @@ def pillow() -> Any:
 
 
 def to_channels(picture: Any, channels: int) -> np.ndarray:
-    """A Pillow image as uint8 (h, w, channels): 0 keeps its own channels, 1 grey, 3 RGB, 4 RGBA."""
+    """A Pillow image as uint8 (h, w, channels): 0 keeps its own channels, 1 grey, 3 RGB, 4 RGBA.
+
+    Colour to grey is TensorFlow's (libpng's) ``floor((9797 R + 19234 G + 3737 B) / 2**15)``, the ITU-R 601
+    luma truncated, rather than Pillow's rounded one; a JPEG gives its stored luma channel directly, as libjpeg
+    does.
+    """
     modes = {1: "L", 3: "RGB", 4: "RGBA"}
     if channels not in (0, *modes):
         raise ValueError(f"channels must be 0 (as stored), 1, 3 or 4; received {channels!r}")
+    if channels == 1 and picture.mode not in ("L", "1", "P", "LA", "I", "I;16"):
+        if picture.format == "JPEG":
+            picture.draft("L", picture.size)
+        if picture.mode != "L":
+            rgb = np.asarray(picture.convert("RGB"), dtype=np.uint32)
+            luma = (9797 * rgb[..., 0] + 19234 * rgb[..., 1] + 3737 * rgb[..., 2]) >> 15
+            return luma.astype(np.uint8)[..., None]
     if channels:
         picture = picture.convert(modes[channels]) if picture.mode != modes[channels] else picture
     elif picture.mode not in ("L", "RGB", "RGBA"):

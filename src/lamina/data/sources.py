@@ -49,9 +49,11 @@ class TensorSlices:
         leaves, structure = self.leaves, self.structure
         if not is_structure(structure):
             return iter(leaves[0])
-        if type(structure) is tuple and len(leaves) == len(structure):
-            return zip(*leaves)  # a flat tuple: iterating arrays yields their rows
-        if type(structure) is dict and len(leaves) == len(structure):
+        flat = not any(is_structure(item) for item in
+                       (structure.values() if isinstance(structure, dict) else structure))
+        if flat and type(structure) is tuple:
+            return zip(*leaves)  # iterating arrays yields their rows
+        if flat and type(structure) is dict:
             keys = tuple(structure)
             return (dict(zip(keys, row)) for row in zip(*leaves))
         return (pack_like(structure, list(row)) for row in zip(*leaves))

@@ -30,6 +30,9 @@ def split_dataset(dataset: Any, left_size: int | float | None = None, right_size
         (8, 2)
     """
     elements, batch_size = _elements(dataset)
+    # Keras hands the rows of a lone array to from_tensor_slices as a Python list, which TensorFlow converts with
+    # its Python-value dtypes (int64 rows become int32, float64 float32); the same list here gives the same.
+    as_python_list = isinstance(dataset, (np.ndarray, Tensor))
     if shuffle:
         if seed is None:
             seed = int(make_rng().integers(1_000_000))
@@ -37,8 +40,11 @@ def split_dataset(dataset: Any, left_size: int | float | None = None, right_size
     left, right = _sizes(left_size, right_size, len(elements))
     halves = []
     for part in (elements[:left], elements[len(elements) - right:]):
-        leaves = [np.stack(column) for column in zip(*(flatten(element) for element in part))]
-        half = Dataset.from_tensor_slices(pack_like(part[0], leaves))
+        if as_python_list:
+            half = Dataset.from_tensor_slices([np.asarray(row).tolist() for row in part])
+        else:
+            leaves = [np.stack(column) for column in zip(*(flatten(element) for element in part))]
+            half = Dataset.from_tensor_slices(pack_like(part[0], leaves))
         if batch_size is not None:
             half = half.batch(batch_size)
         halves.append(half.prefetch(AUTOTUNE))

@@ -5,7 +5,8 @@ Every iterator here is a generator that creates its upstream iterator when first
 threaded stages, which then stop their threads.
 
 Cardinalities follow tf.data's rules exactly (checked against TensorFlow by tests/data/tf_data/make_fixtures.py),
-including its conservative answers: ``filter`` and ``unbatch`` give UNKNOWN, ``take`` of an UNKNOWN is UNKNOWN.
+including its conservative answers: ``filter`` gives UNKNOWN (even of an infinite input), ``unbatch`` UNKNOWN unless infinite, ``take`` of an UNKNOWN
+is UNKNOWN.
 """
 
 from __future__ import annotations
@@ -78,7 +79,17 @@ class Map:
         return self.node.cardinality()
 
     def element_spec(self) -> Any:
-        return spec_of(self.apply(first_element(self.node, "map's output")))
+        """Read from the output on the first element (tf.data traces the function instead). When the input's
+        first dimension is unknown (batches whose last one is short), an output dimension of that size is taken
+        to be the batch's and stays unknown, as tracing would leave it."""
+        element = first_element(self.node, "map's output")
+        spec = spec_of(self.apply(element))
+        input_leaves = flatten(self.node.element_spec())
+        if not input_leaves or not all(leaf.shape and leaf.shape[0] is None for leaf in input_leaves):
+            return spec
+        batch = len(np.asarray(flatten(element)[0]))
+        return _map_specs(lambda leaf: TensorSpec((None, *leaf.shape[1:]), leaf.dtype)
+                          if leaf.shape and leaf.shape[0] == batch else leaf, spec)
 
 
 class Filter:
@@ -109,7 +120,7 @@ class Filter:
         return bool(array)
 
     def cardinality(self) -> int:
-        return INFINITE if self.node.cardinality() == INFINITE else UNKNOWN
+        return UNKNOWN  # even of an infinite input: tf.data cannot know that any element passes
 
     def element_spec(self) -> Any:
         return self.node.element_spec()

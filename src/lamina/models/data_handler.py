@@ -50,8 +50,9 @@ def _py_dataset_class() -> type:
 
 def input_kind(x: Any) -> str:
     """'dataset', 'py_dataset', 'generator' or 'arrays' (everything else, converted by ``prepare``)."""
-    module = type(x).__module__ or ""
-    if module.startswith("lamina.data"):
+    # Only classes of lamina.data (or user subclasses of them) can be Datasets or PyDatasets: checking the
+    # modules first keeps lamina.data unimported for programs that never use it.
+    if any((getattr(cls, "__module__", "") or "").startswith("lamina.data") for cls in type(x).__mro__):
         if isinstance(x, _dataset_class()):
             return "dataset"
         if isinstance(x, _py_dataset_class()):
@@ -195,6 +196,8 @@ def evaluation_feed(data: Any, y: Any = None, sample_weight: Any = None, *, batc
             arrays = da.prepare(*da.unpack_validation_data(data), prefix="validation_data ")
         return array_feed(*arrays, batch_size=da.check_batch_size(batch_size), steps=steps)
     if is_stream(data):
+        if argument == "validation_data":
+            batch_size = None  # the training batch size, passed down; a stream of batches has its own
         return stream_feed(data, y, sample_weight, batch_size=batch_size, steps=steps, shuffle=False,
                            class_weight=None, training=False, argument=argument, need_y=need_y)
     batch_size = da.check_batch_size(batch_size)
