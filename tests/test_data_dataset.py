@@ -253,3 +253,17 @@ def test_bad_arguments_raise_clear_errors() -> None:
                                     output_signature=TensorSpec((None,), "float64")).batch(2)
     with pytest.raises(ValueError, match=r"different shapes in component 0.*\(2,\).*\(3,\)"):
         list(ragged)
+
+
+@pytest.mark.parametrize("size, buffer", [(0, 4), (5, 1), (20, 7), (20, 20), (500, 64), (300, 1000)])
+def test_shuffling_row_numbers_and_shuffling_elements_give_the_same_order(size, buffer) -> None:
+    """The vectorized order (rows of from_tensor_slices) and the step-by-step buffer (any other input) are two
+    computations of one algorithm: the same seed must give the same order, through batch's gather too."""
+    rows = np.arange(size, dtype=np.int64)
+    for seed in range(3):
+        stepwise = [int(v) for v in Dataset.from_generator(lambda: iter(rows.tolist()),
+                                                           output_signature=TensorSpec((), "int64"))
+                    .shuffle(buffer, seed=seed)]
+        vectorized = [int(v) for v in Dataset.from_tensor_slices(rows).shuffle(buffer, seed=seed)]
+        gathered = [int(v) for b in Dataset.from_tensor_slices(rows).shuffle(buffer, seed=seed).batch(3) for v in b]
+        assert stepwise == vectorized == gathered and sorted(stepwise) == list(range(size))

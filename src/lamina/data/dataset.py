@@ -20,6 +20,7 @@ import numpy as np
 
 from ..random import make_rng
 from . import sources, transforms
+from .shuffle import Shuffle
 from .structure import (
     AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Cardinality, TensorSpec, as_numpy, flatten, pack_like,
 )
@@ -127,7 +128,7 @@ class Dataset:
     def shuffle(self, buffer_size: int, seed: int | None = None, reshuffle_each_iteration: bool | None = None,
                 name: str | None = None) -> "Dataset":
         """Elements in random order, drawn from a buffer of ``buffer_size`` (tf.data's algorithm: see
-        ``transforms.Shuffle``). A buffer at least the dataset's size shuffles it uniformly.
+        ``shuffle.py``). A buffer at least the dataset's size shuffles it uniformly.
 
         Args:
             buffer_size: elements held in the buffer (>= 1).
@@ -141,7 +142,7 @@ class Dataset:
         elif isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
             raise ValueError(f"shuffle: seed must be a non-negative integer or None; received {seed!r}")
         reshuffle = True if reshuffle_each_iteration is None else bool(reshuffle_each_iteration)
-        return Dataset(transforms.Shuffle(self._node, int(buffer_size), int(seed), reshuffle))
+        return Dataset(Shuffle(self._node, int(buffer_size), int(seed), reshuffle))
 
     def repeat(self, count: int | None = None, name: str | None = None) -> "Dataset":
         """The dataset ``count`` times (forever when None or -1); each pass is a new iteration."""

@@ -65,9 +65,24 @@ class TensorSlices:
         specs = [TensorSpec(leaf.shape[1:], leaf.dtype) for leaf in self.leaves]
         return pack_like(self.structure, specs)
 
+    # The index plan: shuffle, repeat, take and skip over this source reorder row numbers (small ints) instead of
+    # elements, and batch gathers a batch of rows with one fancy index per component. Same elements, same order.
+    def index_plan(self) -> tuple["TensorSlices", Callable[[], Iterator[int]]]:
+        return self, lambda: iter(range(self.size))
+
+    def row_getter(self) -> Callable[[int], Any]:
+        """``index -> element``, as ``iterate`` would give it."""
+        leaves, structure = self.leaves, self.structure
+        if not is_structure(structure):
+            return leaves[0].__getitem__
+        if type(structure) is tuple and len(leaves) == 2 and len(structure) == 2 and not any(
+                is_structure(item) for item in structure):
+            first, second = leaves
+            return lambda index: (first[index], second[index])
+        return lambda index: pack_like(structure, [leaf[index] for leaf in leaves])
+
     def gather(self, indices: np.ndarray) -> Any:
-        """The elements at ``indices`` already stacked, as ``batch`` would build them (one fancy index per
-        component instead of one row each)."""
+        """The elements at ``indices`` already stacked, as ``batch`` would stack them."""
         return pack_like(self.structure, [leaf[indices] for leaf in self.leaves])
 
 

@@ -26,6 +26,13 @@ from .structure import (
 from .threads import ParallelMapIterator, PrefetchIterator
 
 
+def index_plan(node: Any) -> Any:
+    """``(source, make_indices)`` when ``node``'s elements are rows of a ``from_tensor_slices`` source picked by
+    an index sequence (see ``TensorSlices.index_plan``), else None."""
+    plan = getattr(node, "index_plan", None)
+    return plan() if plan is not None else None
+
+
 def first_element(node: Any, what: str) -> Any:
     """The first element of ``node`` (to infer a spec the way tracing would); the iterator is closed after."""
     iterator = node.iterate()
@@ -141,7 +148,14 @@ def stack_components(elements: list[Any]) -> Any:
 
 
 def _stack(leaves: list[Any], component: int) -> np.ndarray:
+    first = leaves[0]
     try:
+        if isinstance(first, (np.ndarray, np.generic)):
+            # np.array copies a list of equal-shape arrays in one C loop: 2x faster than np.stack on rows, 50x on
+            # scalars. Its result for ragged rows (an error, or an object array) is caught below.
+            stacked = np.array(leaves)
+            if stacked.dtype != object or first.dtype == object:
+                return stacked
         return np.stack(leaves)
     except ValueError:
         shapes = [np.shape(leaf) for leaf in leaves]
@@ -162,6 +176,27 @@ class Batch:
         self.node, self.batch_size, self.drop_remainder = node, int(batch_size), bool(drop_remainder)
 
     def iterate(self) -> Iterator[Any]:
+        plan = index_plan(self.node)
+        if plan is not None:
+            return self._gathered(*plan)
+        return self._stacked()
+
+    def _gathered(self, source: Any, make_indices: Callable[[], Iterator[int]]) -> Iterator[Any]:
+        """Rows of a from_tensor_slices source, a batch of them per fancy index (no per-row objects)."""
+        indices = make_indices()
+        size = self.batch_size
+        try:
+            while True:
+                chunk = np.fromiter(islice(indices, size), dtype=np.int64)
+                if not len(chunk) or (self.drop_remainder and len(chunk) < size):
+                    return
+                yield source.gather(chunk)
+                if len(chunk) < size:
+                    return
+        finally:
+            close_iterator(indices)
+
+    def _stacked(self) -> Iterator[Any]:
         upstream = self.node.iterate()
         size = self.batch_size
         try:
@@ -244,6 +279,13 @@ class Take:
         finally:
             close_iterator(upstream)
 
+    def index_plan(self) -> Any:
+        plan = index_plan(self.node)
+        if plan is None:
+            return None
+        source, make_indices = plan
+        return source, lambda: make_indices() if self.count == -1 else islice(make_indices(), self.count)
+
     def cardinality(self) -> int:
         count, upstream = self.count, self.node.cardinality()
         if count == -1:
@@ -275,6 +317,13 @@ class Skip:
         finally:
             close_iterator(upstream)
 
+    def index_plan(self) -> Any:
+        plan = index_plan(self.node)
+        if plan is None:
+            return None
+        source, make_indices = plan
+        return source, lambda: iter(()) if self.count == -1 else islice(make_indices(), self.count, None)
+
     def cardinality(self) -> int:
         count, upstream = self.count, self.node.cardinality()
         if upstream in (INFINITE, UNKNOWN):
@@ -302,9 +351,16 @@ class Repeat:
         self.count = -1 if count is None else _check_count(count, "repeat")
 
     def iterate(self) -> Iterator[Any]:
+        return self._passes(self.node.iterate)
+
+    def index_plan(self) -> Any:
+        plan = index_plan(self.node)
+        return None if plan is None else (plan[0], lambda: self._passes(plan[1]))
+
+    def _passes(self, make_upstream: Callable[[], Iterator[Any]]) -> Iterator[Any]:
         passes = itertools.count() if self.count == -1 else range(self.count)
         for _ in passes:
-            upstream = self.node.iterate()
+            upstream = make_upstream()
             produced = False
             try:
                 for element in upstream:
@@ -351,62 +407,6 @@ class Cache:
                 yield element
             if self.elements is None:
                 self.elements = recorded
-        finally:
-            close_iterator(upstream)
-
-    def cardinality(self) -> int:
-        return self.node.cardinality()
-
-    def element_spec(self) -> Any:
-        return self.node.element_spec()
-
-
-class Shuffle:
-    """``shuffle(buffer_size, seed, reshuffle_each_iteration)``: tf.data's buffer algorithm.
-
-    The buffer is filled with the first ``buffer_size`` elements; then, repeatedly, an element chosen uniformly at
-    random from the buffer is emitted and its slot refilled with the next input element; when the input ends,
-    the buffer is drained in random order. So ``buffer_size=1`` keeps the order, a buffer at least as large as
-    the dataset gives a uniform permutation, and the k-th output is one of the first ``buffer_size + k`` inputs.
-
-    Iteration ``i`` draws from ``default_rng([seed, i])`` (``[seed, 0]`` every time without reshuffling): with a
-    seed every run repeats the same sequence of orders; without one the seed comes from Lamina's generator, so
-    ``lamina.utils.set_random_seed`` makes it reproducible.
-    """
-
-    name = "ShuffleDataset"
-
-    def __init__(self, node: Any, buffer_size: int, seed: int, reshuffle_each_iteration: bool) -> None:
-        self.node, self.buffer_size, self.seed = node, buffer_size, seed
-        self.reshuffle = reshuffle_each_iteration
-        self.iterations = itertools.count()
-
-    def iterate(self) -> Iterator[Any]:
-        iteration = next(self.iterations) if self.reshuffle else 0
-        rng = np.random.default_rng([self.seed, iteration])
-        upstream = self.node.iterate()
-        try:
-            buffer = list(islice(upstream, self.buffer_size))
-            more = len(buffer) == self.buffer_size
-            draws: Iterator[float] = iter(())
-            while buffer:
-                # Uniform floats drawn a thousand at a time: one generator call per element would cost more
-                # than the rest of the step.
-                u = next(draws, None)
-                if u is None:
-                    draws = iter(rng.random(1024).tolist())
-                    u = next(draws)
-                slot = int(u * len(buffer))
-                element = buffer[slot]
-                if more:
-                    try:
-                        buffer[slot] = next(upstream)
-                    except StopIteration:
-                        more = False
-                if not more:
-                    buffer[slot] = buffer[-1]
-                    buffer.pop()
-                yield element
         finally:
             close_iterator(upstream)
 
