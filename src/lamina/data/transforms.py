@@ -264,27 +264,37 @@ class Unbatch:
                           self.node.element_spec())
 
 
-class Take:
-    """``take(count)``: the first ``count`` elements (all of them for -1)."""
-
-    name = "TakeDataset"
+class _Selection:
+    """Take and Skip: a contiguous part of the upstream's sequence (of elements, or of row numbers)."""
 
     def __init__(self, node: Any, count: int) -> None:
-        self.node, self.count = node, _check_count(count, "take")
+        self.node, self.count = node, _check_count(count, self.name[:4].lower())
+
+    def select(self, upstream: Iterator[Any]) -> Iterator[Any]:
+        raise NotImplementedError
 
     def iterate(self) -> Iterator[Any]:
         upstream = self.node.iterate()
         try:
-            yield from (upstream if self.count == -1 else islice(upstream, self.count))
+            yield from self.select(upstream)
         finally:
             close_iterator(upstream)
 
     def index_plan(self) -> Any:
         plan = index_plan(self.node)
-        if plan is None:
-            return None
-        source, make_indices = plan
-        return source, lambda: make_indices() if self.count == -1 else islice(make_indices(), self.count)
+        return None if plan is None else (plan[0], lambda: self.select(plan[1]()))
+
+    def element_spec(self) -> Any:
+        return self.node.element_spec()
+
+
+class Take(_Selection):
+    """``take(count)``: the first ``count`` elements (all of them for -1)."""
+
+    name = "TakeDataset"
+
+    def select(self, upstream: Iterator[Any]) -> Iterator[Any]:
+        return upstream if self.count == -1 else islice(upstream, self.count)
 
     def cardinality(self) -> int:
         count, upstream = self.count, self.node.cardinality()
@@ -296,42 +306,20 @@ class Take:
             return UNKNOWN
         return min(count, upstream)
 
-    def element_spec(self) -> Any:
-        return self.node.element_spec()
 
-
-class Skip:
+class Skip(_Selection):
     """``skip(count)``: all but the first ``count`` elements (none for -1)."""
 
     name = "SkipDataset"
 
-    def __init__(self, node: Any, count: int) -> None:
-        self.node, self.count = node, _check_count(count, "skip")
-
-    def iterate(self) -> Iterator[Any]:
-        if self.count == -1:
-            return
-        upstream = self.node.iterate()
-        try:
-            yield from islice(upstream, self.count, None)
-        finally:
-            close_iterator(upstream)
-
-    def index_plan(self) -> Any:
-        plan = index_plan(self.node)
-        if plan is None:
-            return None
-        source, make_indices = plan
-        return source, lambda: iter(()) if self.count == -1 else islice(make_indices(), self.count, None)
+    def select(self, upstream: Iterator[Any]) -> Iterator[Any]:
+        return iter(()) if self.count == -1 else islice(upstream, self.count, None)
 
     def cardinality(self) -> int:
         count, upstream = self.count, self.node.cardinality()
         if upstream in (INFINITE, UNKNOWN):
             return upstream
         return 0 if count == -1 else max(upstream - count, 0)
-
-    def element_spec(self) -> Any:
-        return self.node.element_spec()
 
 
 def _check_count(count: Any, method: str) -> int:
