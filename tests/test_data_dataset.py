@@ -249,6 +249,8 @@ def test_bad_arguments_raise_clear_errors() -> None:
         Dataset.zip(Dataset.range(2), [1, 2])
     with pytest.raises(ValueError, match="scalar bool"):
         list(Dataset.range(3).filter(lambda x: x))
+    with pytest.raises(ValueError, match="first \\(batch\\) axis"):
+        list(Dataset.range(3).unbatch())
     ragged = Dataset.from_generator(lambda: iter([np.zeros(2), np.zeros(3)]),
                                     output_signature=TensorSpec((None,), "float64")).batch(2)
     with pytest.raises(ValueError, match=r"different shapes in component 0.*\(2,\).*\(3,\)"):

@@ -232,17 +232,16 @@ class Unbatch:
     name = "UnbatchDataset"
 
     def __init__(self, node: Any) -> None:
-        for spec in flatten(node.element_spec()):
-            if spec.shape == ():
-                raise ValueError("unbatch: every component needs a first (batch) axis; the dataset has a scalar "
-                                 "component")
-        self.node = node
+        self.node = node  # no element_spec here: for a map it would run the function at construction
 
     def iterate(self) -> Iterator[Any]:
         upstream = self.node.iterate()
         try:
             for element in upstream:
                 leaves = flatten(element)
+                if any(np.ndim(leaf) == 0 for leaf in leaves):
+                    raise ValueError("unbatch: every component needs a first (batch) axis; an element has a "
+                                     "scalar component")
                 sizes = {len(leaf) for leaf in leaves}
                 if len(sizes) > 1:
                     raise ValueError(f"unbatch: the components of an element have different first dimensions "
