@@ -5,8 +5,8 @@ Every iterator here is a generator that creates its upstream iterator when first
 threaded stages, which then stop their threads.
 
 Cardinalities follow tf.data's rules exactly (checked against TensorFlow by tests/data/tf_data/make_fixtures.py),
-including its conservative answers: ``filter`` gives UNKNOWN (even of an infinite input), ``unbatch`` UNKNOWN unless infinite, ``take`` of an UNKNOWN
-is UNKNOWN.
+including its conservative answers: ``filter`` gives UNKNOWN (even of an infinite input), ``unbatch`` UNKNOWN
+unless infinite, ``take`` of an UNKNOWN is UNKNOWN.
 """
 
 from __future__ import annotations
@@ -266,8 +266,10 @@ class Unbatch:
 class _Selection:
     """Take and Skip: a contiguous part of the upstream's sequence (of elements, or of row numbers)."""
 
+    method = ""
+
     def __init__(self, node: Any, count: int) -> None:
-        self.node, self.count = node, _check_count(count, self.name[:4].lower())
+        self.node, self.count = node, _check_count(count, self.method)
 
     def select(self, upstream: Iterator[Any]) -> Iterator[Any]:
         raise NotImplementedError
@@ -290,7 +292,7 @@ class _Selection:
 class Take(_Selection):
     """``take(count)``: the first ``count`` elements (all of them for -1)."""
 
-    name = "TakeDataset"
+    name, method = "TakeDataset", "take"
 
     def select(self, upstream: Iterator[Any]) -> Iterator[Any]:
         return upstream if self.count == -1 else islice(upstream, self.count)
@@ -309,7 +311,7 @@ class Take(_Selection):
 class Skip(_Selection):
     """``skip(count)``: all but the first ``count`` elements (none for -1)."""
 
-    name = "SkipDataset"
+    name, method = "SkipDataset", "skip"
 
     def select(self, upstream: Iterator[Any]) -> Iterator[Any]:
         return iter(()) if self.count == -1 else islice(upstream, self.count, None)
