@@ -195,3 +195,21 @@ def test_an_error_in_the_pipeline_stops_fit_with_its_traceback(no_thread_left) -
     with pytest.raises(RuntimeError, match="cannot decode sample 3") as caught:
         model().fit(dataset, epochs=1, verbose=0)
     assert "_fail_on_third" in {frame.name for frame in caught.traceback}
+
+
+def test_threads_stop_when_fit_stops_inside_an_epoch(no_thread_left) -> None:
+    x, y = data(64)
+    x[40] = np.nan  # batch 5 of 8: training stops there with an error
+    dataset = Dataset.from_tensor_slices((x, y)).repeat().batch(8).prefetch(2)
+    with pytest.raises(ValueError, match="NaN") as caught:
+        model().fit(dataset, steps_per_epoch=20, epochs=2, verbose=0)
+    assert caught.value is not None  # the traceback (holding fit's frame) is still alive here
+
+
+def test_predict_and_evaluate_take_generators_and_py_datasets() -> None:
+    x, y = data(40)
+    net = model()
+    expected = net.predict(x, batch_size=8, verbose=0)
+    np.testing.assert_array_equal(net.predict((x[i:i + 8] for i in range(0, 40, 8)), verbose=0), expected)
+    np.testing.assert_array_equal(net.predict(Batches(x, y, 8, workers=2), verbose=0), expected)
+    assert net.evaluate(Batches(x, y, 8), verbose=0) == net.evaluate(x, y, batch_size=8, verbose=0)

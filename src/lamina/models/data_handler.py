@@ -107,6 +107,12 @@ class Feed:
                 yield batch if self._convert is None else self._convert(batch, done)
                 done += 1
             self._completed = done > 0
+        except BaseException:
+            # The loop stopped reading (stop_training, an error in the step or in the input): no later epoch will
+            # continue this iterator, so stop its threads now, not when the traceback holding the Feed is cleared.
+            if not self._one_shot:
+                self.close()
+            raise
         finally:
             if not self._persistent and not self._one_shot:
                 _close(iterator)
