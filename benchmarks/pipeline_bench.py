@@ -4,6 +4,7 @@
     python benchmarks/pipeline_bench.py --epochs 4 --repeats 5
     python benchmarks/pipeline_bench.py --tiny                # seconds: synthetic images, for CI
     python benchmarks/pipeline_bench.py --model cnn           # the keras.io MNIST convnet, once Conv2D exists
+    python benchmarks/pipeline_bench.py --blas-threads 1      # BLAS on one thread, leaving a core to the pipeline
 
 The same model, seed and batch size (128) in every variant; each variant runs in a fresh process and the variants
 alternate within every repeat, so that machine noise spreads evenly. Reported: the median steady-state epoch time
@@ -17,6 +18,10 @@ Variants:
     pipeline_parallel  map(augment, num_parallel_calls=AUTOTUNE) then batch and prefetch
     pipeline_batched_map      shuffle, batch(128), then map(augment_batch): the same augmentation vectorized over
                        a batch (tf.data's advice for cheap functions), then prefetch
+    pipeline_storage   the pipeline variant plus a simulated storage read of 2 ms per batch (time.sleep, as in
+                       TensorFlow's tf.data performance guide): latency that needs no CPU, which prefetch can
+                       hide even when every core is busy
+    pipeline_storage_no_prefetch    the same without prefetch
     torch_arrays       PyTorch on the in-memory tensors (shuffled batches, no augmentation)
     torch_dataloader   PyTorch with a DataLoader (2 worker processes) running the same NumPy augmentation
 
@@ -46,7 +51,9 @@ HERE = Path(__file__).resolve().parent
 BATCH = 128
 PAD = 2
 VARIANTS = ("arrays", "arrays_augmented", "pipeline", "pipeline_no_prefetch", "pipeline_parallel",
-            "pipeline_batched_map", "torch_arrays", "torch_dataloader")
+            "pipeline_batched_map", "pipeline_storage", "pipeline_storage_no_prefetch", "torch_arrays",
+            "torch_dataloader")
+STORAGE_LATENCY = 2e-3  # seconds per batch: the simulated read of pipeline_storage
 
 
 # ----- data and augmentation ------------------------------------------------------------------------------
@@ -105,6 +112,12 @@ def make_batch_augment(seed: int) -> Callable[[np.ndarray], np.ndarray]:
         return padded_images[np.arange(count)[:, None, None], rows + top, columns]
 
     return augment_batch
+
+
+def read_from_storage(images: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A stand-in for reading a batch from disk or the network: it waits, as I/O does, without using the CPU."""
+    time.sleep(STORAGE_LATENCY)
+    return images, labels
 
 
 def model_input(model_name: str) -> Callable[[np.ndarray], np.ndarray]:
@@ -170,7 +183,9 @@ def run_lamina(variant: str, model_name: str, x: np.ndarray, y: np.ndarray, epoc
         parallel = AUTOTUNE if variant == "pipeline_parallel" else None
         dataset = dataset.map(lambda image, label: (shape(augment(image)), label),
                               num_parallel_calls=parallel).batch(BATCH)
-        return dataset if variant == "pipeline_no_prefetch" else dataset.prefetch(AUTOTUNE)
+        if variant.startswith("pipeline_storage"):
+            dataset = dataset.map(read_from_storage)
+        return dataset if variant.endswith("no_prefetch") else dataset.prefetch(AUTOTUNE)
 
     dataset = pipeline()
     start = time.perf_counter()
@@ -218,6 +233,8 @@ def run_torch(variant: str, model_name: str, x: np.ndarray, y: np.ndarray, epoch
     import torch.utils.data as torch_data
 
     torch.manual_seed(seed)
+    if os.environ.get("OMP_NUM_THREADS"):
+        torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))  # --blas-threads, for PyTorch's own pool
     model = torch_model(model_name)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = torch.nn.CrossEntropyLoss()
@@ -267,6 +284,9 @@ def run_child(variant: str, args: argparse.Namespace) -> dict | None:
         command += ["--samples", str(args.samples)]
     env = dict(os.environ)
     env["PYTHONPATH"] = str(HERE.parent / "src") + os.pathsep + env.get("PYTHONPATH", "")
+    if args.blas_threads:
+        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            env[name] = str(args.blas_threads)
     done = subprocess.run(command, capture_output=True, text=True, env=env)
     for line in done.stdout.splitlines():
         if line.startswith("RESULT "):
@@ -291,6 +311,9 @@ def main() -> None:
                                                      "shared/datasets beside the checkout)")
     parser.add_argument("--tiny", action="store_true", help="2,048 synthetic images: seconds, for CI")
     parser.add_argument("--samples", type=int, default=None, help="train on the first N images only")
+    parser.add_argument("--blas-threads", type=int, default=None,
+                        help="threads for BLAS (OpenBLAS / MKL / OpenMP) and PyTorch in every variant; default: "
+                             "the libraries' own (all cores)")
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -307,7 +330,8 @@ def main() -> None:
         lamina_model("cnn", 0)  # stops with the reason when Conv2D is not there yet
     print(f"model {args.model}, batch {BATCH}, {args.epochs} epochs, {args.repeats} repeats, "
           f"{os.cpu_count()} CPUs{' (tiny)' if args.tiny else ''}"
-          f"{f', {args.samples} samples' if args.samples else ''}")
+          f"{f', {args.samples} samples' if args.samples else ''}"
+          f"{f', BLAS threads {args.blas_threads}' if args.blas_threads else ''}")
     per_repeat: list[dict[str, dict]] = []
     for repeat in range(args.repeats):
         results = {}
@@ -332,6 +356,7 @@ def report(per_repeat: list[dict[str, dict]], variants: list[str]) -> None:
             print(f"{variant:22s}  {statistics.median(times):10.3f}         {ratio}")
     pairs = {
         "prefetch speed-up (no_prefetch / pipeline)": ("pipeline_no_prefetch", "pipeline"),
+        "prefetch speed-up with storage latency": ("pipeline_storage_no_prefetch", "pipeline_storage"),
         "pipeline added to the array-fed epoch (pipeline / arrays - 1)": ("pipeline", "arrays"),
         "Lamina pipeline / PyTorch DataLoader": ("pipeline", "torch_dataloader"),
         "PyTorch DataLoader / PyTorch arrays": ("torch_dataloader", "torch_arrays"),
