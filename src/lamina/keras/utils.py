@@ -20,5 +20,8 @@ def __getattr__(name: str) -> Any:
         value = getattr(importlib.import_module(f"lamina.data.{_DATA_UTILITIES[name]}"), name)
         globals()[name] = value
         return value
-    from .. import utils
-    return getattr(utils, name)  # the lazy lamina.utils names (Progbar, ...), or its AttributeError
+    raise AttributeError(f"module 'lamina.keras.utils' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_DATA_UTILITIES))
