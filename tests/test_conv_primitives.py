@@ -56,8 +56,9 @@ def conv2d_cases(draw):
     dilation = (1, 1) if max(strides) > 1 else (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
     pads = ((draw(st.integers(0, 2)), draw(st.integers(0, 2))), (draw(st.integers(0, 2)), draw(st.integers(0, 2))))
     span = [(k - 1) * d + 1 for k, d in zip(kernel, dilation)]
-    height = draw(st.integers(max(span[0] - sum(pads[0]), 1), 9))
-    width = draw(st.integers(max(span[1] - sum(pads[1]), 1), 9))
+    low_height, low_width = max(span[0] - sum(pads[0]), 1), max(span[1] - sum(pads[1]), 1)
+    height = draw(st.integers(low_height, max(low_height, 9)))  # a dilated 4x4 kernel spans up to 10 pixels
+    width = draw(st.integers(low_width, max(low_width, 9)))
     batch = draw(st.integers(1, 3))
     return batch, height, width, channels, filters, kernel, strides, dilation, pads, groups
 

@@ -104,7 +104,7 @@ def test_print_writes_values(capsys):
     assert "loss: [1.5 2. ]" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("name", ["image", "saved_model", "distribute", "lite", "io", "strings", "sparse", "ragged",
+@pytest.mark.parametrize("name", ["saved_model", "distribute", "lite", "io", "strings", "sparse", "ragged",
                                   "summary", "TensorShape", "einsum"])
 def test_unimplemented_tensorflow_names_say_so(name):
     with pytest.raises(AttributeError, match=f"tf.{name} is a TensorFlow name that Lamina does not implement"):

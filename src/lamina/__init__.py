@@ -26,7 +26,7 @@ from .version import __version__
 # Subpackages loaded on first attribute access (PEP 562).
 _LAZY_SUBMODULES = (
     "activations", "callbacks", "datasets", "initializers", "keras", "layers", "losses", "metrics", "models",
-    "optimizers", "regularizers", "utils", "plot", "onnx", "distribution",
+    "optimizers", "regularizers", "utils", "plot", "onnx", "distribution", "data", "image",
 )
 _LAZY_ATTRIBUTES = {"Sequential": "models", "Model": "models", "Input": "layers", "Variable": "variables",
                     "GradientTape": "gradient_tape"}

@@ -2,7 +2,7 @@
 
 ``lamina.__getattr__`` asks ``lookup(name)`` for any name the package itself lacks. This module imports
 nothing from Lamina at load time (it is consulted while other modules are still importing); the objects live
-in ``tf_core`` (tensors, creation, shapes, ``tf.function``, ``tf.config``), ``tf_math``, ``tf_nn``, ``tf_data``
+in ``tf_core`` (tensors, creation, shapes, ``tf.function``, ``tf.config``), ``tf_math``, ``tf_nn`` (``tf.data`` and ``tf.image`` are ``lamina.data`` and ``lamina.image``)
 (``tf.data.Dataset`` over arrays in memory) and ``lamina.random`` (``tf.random``), and load when a program first
 uses one.
 
@@ -43,7 +43,7 @@ _WHERE: dict[str, tuple[str, str]] = {  # tf name -> (lamina module, name there)
     "cast": ("array_primitives", "cast"),
     "broadcast_to": ("array_primitives", "broadcast_to"),
 }
-_SUBMODULES = {"nn": "tf_nn", "math": "tf_math", "random": "random", "dtypes": "dtypes", "data": "tf_data"}
+_SUBMODULES = {"nn": "tf_nn", "math": "tf_math", "random": "random", "dtypes": "dtypes"}
 
 # TensorFlow names that Lamina does not implement: reaching one says so, naming the name.
 UNIMPLEMENTED = frozenset({

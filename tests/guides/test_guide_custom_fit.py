@@ -12,7 +12,7 @@ import re
 import numpy as np
 import pytest
 
-from conftest import missing_layers
+
 
 
 @pytest.fixture(scope="module")
@@ -76,11 +76,8 @@ def test_custom_test_step_reports_loss_and_metrics(guide):
     assert logs["mae"] == pytest.approx(np.mean(np.abs(y_pred - ns["y"])), abs=1e-4)
 
 
-GAN_NEEDS = missing_layers("Conv2D", "Conv2DTranspose", "GlobalMaxPooling2D", "Reshape")
 
 
-@pytest.mark.xfail(strict=True, reason="the GAN guide calls fit() on a tf.data Dataset, which lands with the "
-                                       "input-pipeline issue")
 def test_gan_trains_with_its_own_compile_and_train_step(run_guide):
     guide = run_guide("custom_fit_gan")
     section = guide["Let's test-drive it"]

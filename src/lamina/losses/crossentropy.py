@@ -39,9 +39,9 @@ def _clipped_log(p: Tensor) -> Tensor:
 
 def _binary_targets(name: str, y_true: np.ndarray, y_pred: Tensor, label_smoothing: float):
     y, y_pred = match_rank(name, y_true, y_pred)
+    # Targets outside [0, 1] are not refused here, as Keras does not (GANs train on noisy labels such as
+    # 1 + 0.05 u); fit checks its labels up front (models/label_checks.py), where such values are a data mistake.
     y = y.astype(y_pred.dtype, copy=False)
-    if y.size and (np.nanmin(y) < 0 or np.nanmax(y) > 1):
-        raise ValueError(f"{name}: labels must be in [0, 1]; received values from {np.nanmin(y)} to {np.nanmax(y)}")
     if label_smoothing:
         y = y * (1 - label_smoothing) + 0.5 * label_smoothing
     return y, y_pred

@@ -144,6 +144,10 @@ class Sequential(Model):
     # ----- forward -------------------------------------------------------------------------------------------
     def call(self, inputs: Any, training: bool = False, mask: Any = None) -> Tensor:
         """Run the layers in order."""
+        if isinstance(inputs, dict):
+            raise ValueError(f'Sequential model "{self.name}" takes one array; received a dict with keys '
+                             f"{sorted(inputs)}: dict inputs feed a functional model's named inputs "
+                             f"(keras.Model with keras.Input(name=...))")
         x = inputs
         for layer in self._layers:
             x = layer(x, training=training)

@@ -33,6 +33,7 @@ from ..tensor import Tensor, no_grad
 from ..utils import nest
 from . import data_adapter as da
 from .compile_utils import CompiledLoss, CompiledMetrics, RunningMean, flatten_targets
+from . import data_handler as dh
 from . import graph_checks, label_checks, weights_io
 
 Logs = dict[str, float]
@@ -367,22 +368,31 @@ class TrainingMixin:
     def fit(self, x: Any = None, y: Any = None, batch_size: int | None = None, epochs: int = 1,
             verbose: int | str = "auto", callbacks: Any = None, validation_split: float = 0.0,
             validation_data: Any = None, shuffle: bool = True, class_weight: dict | None = None,
-            sample_weight: Any = None, initial_epoch: int = 0, validation_batch_size: int | None = None) -> Any:
+            sample_weight: Any = None, initial_epoch: int = 0, steps_per_epoch: int | None = None,
+            validation_steps: int | None = None, validation_batch_size: int | None = None,
+            validation_freq: int | list[int] = 1) -> Any:
         """Train for ``epochs`` passes over the data in mini-batches of ``batch_size`` (the last one partial).
 
         Args:
-            x, y: samples and targets, arrays with the same first dimension.
-            batch_size: samples per gradient step (default 32).
+            x, y: samples and targets, arrays with the same first dimension; or x alone as a
+                ``lamina.data.Dataset``, a Python generator or a ``keras.utils.PyDataset`` of ``(x, y)`` or
+                ``(x, y, sample_weight)`` batches (see ``models/data_handler.py``).
+            batch_size: samples per gradient step (default 32; None for a Dataset, which batches itself).
             epochs: the index of the last epoch (with ``initial_epoch``, epochs ``initial_epoch..epochs-1`` run).
             verbose: 'auto' or 1 (a progress bar per epoch), 2 (one line per epoch), 0 (silent).
             callbacks: Callback objects (EarlyStopping, ModelCheckpoint, ...).
             validation_split: the fraction of the data, taken from its END before shuffling, to validate on.
-            validation_data: ``(x_val, y_val)`` or ``(x_val, y_val, sample_weight_val)``; overrides the split.
+            validation_data: ``(x_val, y_val)`` or ``(x_val, y_val, sample_weight_val)``, or a Dataset (or
+                generator, PyDataset) of such batches; overrides the split.
             shuffle: a new permutation of the training samples every epoch.
             class_weight: ``{class: weight}``, multiplying each sample's loss by its class's weight.
             sample_weight: one weight per sample.
             initial_epoch: the epoch to start from (to resume training).
+            steps_per_epoch: batches per epoch, taken from one iterator that continues across epochs (for
+                repeated Datasets and generators).
+            validation_steps: batches per validation (default: the whole validation data).
             validation_batch_size: the batch size for validation (default: ``batch_size``).
+            validation_freq: validate every n-th epoch (an int) or after the listed epochs (1-based).
 
         Returns:
             A ``History``: ``history.history`` maps 'loss', metric names and their 'val_' versions to one value
@@ -403,36 +413,24 @@ class TrainingMixin:
         self._require_compiled("fit")
         graph_checks.require_grad_mode("fit")
         verbose = _check_verbose(verbose)
-        batch_size = da.check_batch_size(batch_size)
         split = da.check_validation_split(validation_split)
+        validation_freq = dh.check_validation_freq(validation_freq)
         if not isinstance(shuffle, (bool, np.bool_)):
             raise ValueError(f"shuffle must be True or False; received {shuffle!r}")
         if int(epochs) != epochs or int(initial_epoch) != initial_epoch or initial_epoch < 0:
             raise ValueError(f"epochs and initial_epoch must be integers >= 0; received epochs={epochs!r}, "
                              f"initial_epoch={initial_epoch!r}")
-        x, y, sample_weight = da.prepare(x, y, sample_weight, need_y=self._needs_targets(),
-                                         input_shape=self.input_shape)
-        if class_weight is not None:
-            class_weights = da.class_weight_to_sample_weight(y, class_weight)
-            sample_weight = class_weights if sample_weight is None else sample_weight * class_weights
-        label_checks.check_labels(self, x, y)
-        validation = None
-        if validation_data is not None:
-            validation = da.prepare(*da.unpack_validation_data(validation_data), prefix="validation_data ",
-                                    input_shape=self.input_shape)
-            label_checks.check_labels(self, validation[0], validation[1], prefix="validation_data ")
-        elif split > 0:
-            (x, y, sample_weight), validation = da.split_validation((x, y, sample_weight), split)
-        n = da.num_samples(x)
-        steps = da.num_steps(n, batch_size)
+        train, validation = dh.fit_feeds(self, x, y, sample_weight, batch_size=batch_size, shuffle=bool(shuffle),
+                                         class_weight=class_weight, validation_split=split,
+                                         validation_data=validation_data, validation_batch_size=validation_batch_size,
+                                         steps_per_epoch=steps_per_epoch, validation_steps=validation_steps)
         self._train_state = None
-        val_batch_size = da.check_batch_size(validation_batch_size or batch_size)
         replica = current_replica()  # [distribution seam] checks the sizes, broadcasts rank 0's weights and seed
-        replica.begin(self, "fit", _first_shape(x), {"x": (n, batch_size), **(
-            {"validation_data": (da.num_samples(validation[0]), val_batch_size)} if validation else {})})
+        replica.begin(self, "fit", train.sample_shape,
+                      {**train.sizes("x"), **(validation.sizes("validation_data") if validation else {})})
 
         callback_list = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self,
-                                     verbose=verbose, epochs=int(epochs), steps=steps)
+                                     verbose=verbose, epochs=int(epochs), steps=train.steps)
         rng = self._shuffle_generator()
         self.stop_training = False
         batch_hooks = callback_list.implements("on_train_batch_begin", "on_train_batch_end")
@@ -442,27 +440,29 @@ class TrainingMixin:
         for epoch in range(int(initial_epoch), int(epochs)):
             self.reset_metrics()
             callback_list.on_epoch_begin(epoch)
-            order = rng.permutation(n) if shuffle else None
             done = 0
             step_logs = None
-            for step, index in enumerate(da.batches(n, batch_size, order)):
+            for step, (x_batch, y_batch, w_batch) in enumerate(train.epoch(rng)):
                 if batch_hooks:
                     callback_list.on_train_batch_begin(step)
-                index = replica.shard(index)  # [distribution seam] this process's part of the global batch
-                step_logs = self._run_train_step(da.take(x, index), da.take(y, index), da.take(sample_weight, index))
+                # [distribution seam] this process's part of the global batch (all of it in one process)
+                index = replica.shard(slice(0, da.num_samples(x_batch)))
+                step_logs = self._run_train_step(da.take(x_batch, index), da.take(y_batch, index),
+                                                 da.take(w_batch, index))
                 done += 1
                 if batch_hooks:
                     callback_list.on_train_batch_end(step, step_logs if step_logs is not None else self._logs())
                     self.stop_training = replica.agree(self.stop_training)  # [distribution seam] all stop together
                 if self.stop_training:
                     break
-            if done < steps:
-                # Stopped inside the epoch (e.g. TerminateOnNaN): it is not reported as a completed epoch.
+            if train.interrupted(done):
+                # Stopped inside the epoch (e.g. TerminateOnNaN), or the input had no batch left: it is not
+                # reported as a completed epoch.
                 callback_list.on_epoch_abandoned(epoch)
                 break
             epoch_logs = dict(step_logs) if step_logs is not None else self._logs()
-            if validation is not None:
-                val_logs = self._evaluate_loop(*validation, batch_size=val_batch_size, callbacks=callback_list)
+            if validation is not None and dh.should_validate(epoch, validation_freq):
+                val_logs = self._evaluate_loop(validation, callbacks=callback_list)
                 epoch_logs.update({f"val_{key}": value for key, value in val_logs.items()})
             callback_list.on_epoch_end(epoch, epoch_logs)
             self.stop_training = replica.agree(self.stop_training)  # [distribution seam] all stop together
@@ -472,26 +472,29 @@ class TrainingMixin:
         return callback_list.history
 
     # ----- evaluate / predict -------------------------------------------------------------------------------
-    def _evaluate_loop(self, x: Any, y: Any, sample_weight: np.ndarray | None, batch_size: int,
-                       callbacks: Any) -> Logs:
-        """Loss and metrics over (x, y) in inference mode; fires the on_test_* hooks."""
+    def _evaluate_loop(self, data: dh.Feed, callbacks: Any) -> Logs:
+        """Loss and metrics over one pass of ``data`` in inference mode; fires the on_test_* hooks."""
         self.reset_metrics()
         callbacks.on_test_begin()
         replica = current_replica()  # [distribution seam]
         step_logs = None
-        for step, index in enumerate(da.batches(da.num_samples(x), batch_size)):
+        for step, (x_batch, y_batch, w_batch) in enumerate(data.epoch()):
             callbacks.on_test_batch_begin(step)
-            index = replica.shard(index)  # [distribution seam] this process's part of the batch
-            step_logs = self._run_test_step(da.take(x, index), da.take(y, index), da.take(sample_weight, index))
+            index = replica.shard(slice(0, da.num_samples(x_batch)))  # [distribution seam] this process's part
+            step_logs = self._run_test_step(da.take(x_batch, index), da.take(y_batch, index), da.take(w_batch, index))
             callbacks.on_test_batch_end(step, step_logs if step_logs is not None else self._logs())
         logs = dict(step_logs) if step_logs is not None else self._logs()
         callbacks.on_test_end(logs)
         return logs
 
     def evaluate(self, x: Any = None, y: Any = None, batch_size: int | None = None, verbose: int | str = "auto",
-                 sample_weight: Any = None, callbacks: Any = None, return_dict: bool = False) -> Any:
+                 sample_weight: Any = None, steps: int | None = None, callbacks: Any = None,
+                 return_dict: bool = False) -> Any:
         """Loss (regularization included) and metrics on (x, y), in inference mode (no dropout, BatchNorm's
         moving statistics).
+
+        ``x`` may be a Dataset, generator or PyDataset of ``(x, y)`` batches (then no ``y`` or ``batch_size``);
+        ``steps`` limits the number of batches.
 
         Returns:
             The loss alone when there are no metrics, else ``[loss, *metrics]`` in ``metrics_names`` order; a
@@ -503,16 +506,11 @@ class TrainingMixin:
 
         self._require_compiled("evaluate")
         verbose = _check_verbose(verbose)
-        batch_size = da.check_batch_size(batch_size)
-        x, y, sample_weight = da.prepare(x, y, sample_weight, need_y=self._needs_targets(),
-                                         input_shape=self.input_shape)
-        label_checks.check_labels(self, x, y)
-        steps = da.num_steps(da.num_samples(x), batch_size)
-        current_replica().begin(self, "evaluate", _first_shape(x),  # [distribution seam]
-                                {"x": (da.num_samples(x), batch_size)})
+        data = dh.evaluation_feed(self, x, y, sample_weight, batch_size=batch_size, steps=steps)
+        current_replica().begin(self, "evaluate", data.sample_shape, data.sizes("x"))  # [distribution seam]
         callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
-                                     steps=steps)
-        logs = self._evaluate_loop(x, y, sample_weight, batch_size, callback_list)
+                                     steps=data.steps)
+        logs = self._evaluate_loop(data, callback_list)
         return logs if return_dict else self._flatten(logs)
 
     def _flatten(self, logs: Logs) -> Any:
@@ -522,9 +520,12 @@ class TrainingMixin:
         values += [logs[key] for key in logs if key not in names]
         return values[0] if len(values) == 1 else values
 
-    def predict(self, x: Any, batch_size: int | None = None, verbose: int | str = "auto",
+    def predict(self, x: Any, batch_size: int | None = None, verbose: int | str = "auto", steps: int | None = None,
                 callbacks: Any = None) -> np.ndarray:
         """The model's outputs for ``x``, in inference mode, batch by batch, as one array.
+
+        ``x`` may be a Dataset, generator or PyDataset of batches (x alone, or (x, y) whose y is ignored);
+        ``steps`` limits the number of batches.
 
         With verbose (the default) a progress bar is printed, as Keras does: ``1/1 ━━━━━━━━━━━━━━━━━━━━ 0s
         105ms/step``.
@@ -534,20 +535,19 @@ class TrainingMixin:
         """
 
         verbose = _check_verbose(verbose)
-        batch_size = da.check_batch_size(batch_size)
-        x, _, _ = da.prepare(x, need_y=False, input_shape=self.input_shape)
-        n = da.num_samples(x)
-        steps = da.num_steps(n, batch_size)
+        data = dh.evaluation_feed(self, x, batch_size=batch_size, steps=steps, need_y=False)
         callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
-                                     steps=steps)
+                                     steps=data.steps)
         outputs = []
         callback_list.on_predict_begin()
         with no_grad():
-            for step, index in enumerate(da.batches(n, batch_size)):
+            for step, (x_batch, _, _) in enumerate(data.epoch()):
                 callback_list.on_predict_batch_begin(step)
-                outputs.append(nest.map_structure(_values, self(da.take(x, index), training=False)))
+                outputs.append(nest.map_structure(_values, self(x_batch, training=False)))
                 callback_list.on_predict_batch_end(step, {"outputs": outputs[-1]})
         callback_list.on_predict_end()
+        if not outputs:
+            raise ValueError("predict: the input gave no batch to predict on")
         if not nest.is_nested(outputs[0]):
             return np.concatenate(outputs, axis=0)
         flat = [nest.flatten(batch) for batch in outputs]
