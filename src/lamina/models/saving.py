@@ -164,10 +164,12 @@ def load_model(filepath: str | os.PathLike, compile: bool = True,
         A new model, ready to predict, and (compiled) to go on training exactly where the saved one stopped.
 
     Raises:
-        FileNotFoundError: no such file. OSError: the file cannot be read. ValueError: anything wrong with the
-        file itself (not a regular file, not a model, truncated, damaged, forged, larger than it claims, or
-        written by a newer format version); the message names the file and the problem. What is checked, before
-        anything large is read or allocated, is listed in ``file_checks`` and ``hdf5_checks``.
+        FileNotFoundError: no such file.
+        OSError: the file cannot be read.
+        ValueError: anything wrong with the file itself (not a regular file, not a model, truncated, damaged,
+            forged, larger than it claims, or written by a newer format version); the message names the file and
+            the problem. What is checked, before anything large is read or allocated, is listed in
+            ``file_checks`` and ``hdf5_checks``.
 
     Example:
         >>> model = lamina.models.load_model("classifier.lamina")
