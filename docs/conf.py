@@ -33,13 +33,16 @@ extensions = [
     "myst_parser",
     "sphinx_gallery.gen_gallery",
     "lamina_gallery",
+    "matplotlib.sphinxext.plot_directive",
     "lamina_api_pages",
     "lamina_docstrings",
+    "lamina_keras_coverage",
+    "lamina_notes_formula",
 ]
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
-exclude_patterns = ["_build", "notes", "Thumbs.db", ".DS_Store", "auto_examples/*.ipynb", "auto_examples/*.py"]
+exclude_patterns = ["_build", "notes", "code", "Thumbs.db", ".DS_Store", "auto_examples/*.ipynb", "auto_examples/*.py"]
 templates_path = ["_templates"]
 
 # Docstrings are Google style (Args:, Returns:, Raises:, Example:).
@@ -50,6 +53,12 @@ autodoc_member_order = "bysource"
 autodoc_typehints = "signature"
 autodoc_preserve_defaults = True
 autosummary_generate = False  # the pages are written by lamina_api_pages, not by autosummary's stubs
+
+# The performance page's plot (docs/code/benchmark_plot.py), drawn at build time from docs/_data.
+plot_include_source = False
+plot_html_show_source_link = False
+plot_html_show_formats = False
+plot_formats = [("png", 110)]
 
 myst_enable_extensions = ["dollarmath", "colon_fence"]
 myst_heading_anchors = 3

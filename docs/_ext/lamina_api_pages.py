@@ -50,9 +50,24 @@ def _short_repr(value: Any) -> str | None:
     return None if " at 0x" in text or len(text) > 60 or "\n" in text else text
 
 
-def _entry(full_name: str, value: Any, kind: str) -> list[str]:
+def _inherited_option(cls: type, home: dict[int, str]) -> list[str]:
+    """Members a class inherits from Lamina's private bases (``Model.fit`` comes from ``TrainingMixin``) are
+    documented with the class, unless a documented base already carries them (``Sequential`` gets them from
+    ``Model``). Every other base is named as excluded (autodoc then leaves out the members defined there)."""
+    bases = cls.__mro__[1:]
+    documented = [base for base in bases if id(base) in home]
+    own = [base for base in bases if id(base) not in home and public._is_lamina_object(base)
+           and not any(base in parent.__mro__ for parent in documented)]
+    if not own:
+        return []
+    excluded = sorted({base.__name__ for base in bases if base not in own})
+    return [f"   :inherited-members: {', '.join(excluded)}"]
+
+
+def _entry(full_name: str, value: Any, kind: str, home: dict[int, str]) -> list[str]:
     if kind == "class":
-        return [f".. autoclass:: {full_name}", "   :members:", "   :show-inheritance:", ""]
+        return [f".. autoclass:: {full_name}", "   :members:", *_inherited_option(public.unwrap(value), home),
+                "   :show-inheritance:", ""]
     if kind == "exception":
         return [f".. autoexception:: {full_name}", "   :show-inheritance:", ""]
     if kind == "function":
@@ -92,7 +107,7 @@ def namespace_page(space: public.Namespace, home: dict[int, str]) -> str:
             continue
         if kind != "data" and home.get(id(public.unwrap(value))) != full_name:
             continue  # documented at its home; the table links there
-        entries += _entry(full_name, value, kind)
+        entries += _entry(full_name, value, kind, home)
     if entries:
         lines += ["Reference", "---------", "", *entries]
     return "\n".join(lines) + "\n"
