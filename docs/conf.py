@@ -37,6 +37,7 @@ extensions = [
     "lamina_api_pages",
     "lamina_docstrings",
     "lamina_keras_coverage",
+    "lamina_link_check",
     "lamina_notes_formula",
 ]
 

@@ -31,20 +31,6 @@ import lamina_public_api as public
 SOURCE_ROOT = Path(__file__).resolve().parents[2] / "src"
 
 
-def _resolve(dotted: str) -> Any:
-    """The object at ``dotted``, attributes first (``lamina.gradcheck`` is the function, not its module)."""
-    import importlib
-
-    parts = dotted.split(".")
-    value = importlib.import_module(parts[0])
-    for index, part in enumerate(parts[1:], start=2):
-        try:
-            value = getattr(value, part)
-        except AttributeError:
-            value = importlib.import_module(".".join(parts[:index]))
-    return value
-
-
 def source_location(value: Any) -> tuple[str, str, int, Any]:
     """(module, qualified name, first line, the function or class) of the code that defines ``value``."""
     value = public.unwrap(inspect.unwrap(value) if callable(value) else value)
@@ -75,7 +61,7 @@ class NotesFormula(SphinxDirective):
         lines = [".. math::", "", *[f"   {line}" for line in self.content], ""]
         for dotted in self.arguments:
             try:
-                module, qualname, line, value = source_location(_resolve(dotted))
+                module, qualname, line, value = source_location(public.lookup(dotted))
             except (ImportError, AttributeError, TypeError, OSError) as error:
                 raise self.error(f"notes-formula: {dotted} is not a Lamina object with source code ({error})")
             path = module.replace(".", "/")

@@ -83,12 +83,16 @@ def _is_child(value: ModuleType, module: ModuleType) -> bool:
 def public_names(module: ModuleType) -> list[str]:
     """The module's ``__all__``, or else its own public functions, classes, and the submodules its source
     binds by name: of its own package (``from . import schedules``), or any, in ``lamina.keras``'s modules
-    (which only re-export)."""
+    (which only re-export; there the modules they bind are public even when left out of ``__all__``)."""
     declared = getattr(module, "__all__", None)
-    if declared is not None:
-        return list(dict.fromkeys(declared))
     bound = _source_bound_names(module)
     reexports = module.__name__.startswith("lamina.keras.")  # the keras namespace re-exports other modules
+    if declared is not None:
+        # keras.ops leaves its ``nn`` and ``numpy`` namespaces out of __all__ (a star import must not shadow
+        # NumPy); they are public all the same, as in Keras.
+        extra = [name for name in sorted(bound) if reexports and not name.startswith("_")
+                 and name not in declared and is_lamina_module(getattr(module, name, None))]
+        return list(dict.fromkeys([*declared, *extra]))
     names = []
     for name in dir(module):
         if name.startswith("_"):
@@ -178,6 +182,19 @@ def homes(spaces: list[Namespace]) -> dict[int, str]:
             member = own
         home[key] = f"{space}.{member}"
     return home
+
+
+def lookup(dotted: str) -> Any:
+    """The object at a dotted path, attributes first (``lamina.gradcheck`` is the function, not its module);
+    ImportError or AttributeError when there is none."""
+    parts = dotted.split(".")
+    value = importlib.import_module(parts[0])
+    for index, part in enumerate(parts[1:], start=2):
+        try:
+            value = getattr(value, part)
+        except AttributeError:
+            value = importlib.import_module(".".join(parts[:index]))
+    return value
 
 
 def every_public_name(spaces: list[Namespace]) -> Iterator[tuple[str, Any]]:

@@ -45,6 +45,7 @@ def standardize_dtype(dtype: Any) -> np.dtype:
 
 
 def floatx_dtype() -> np.dtype:
+    """``keras.config.floatx()`` as a NumPy dtype (float32 unless ``set_floatx`` changed it)."""
     return np.dtype(settings.floatx())
 
 

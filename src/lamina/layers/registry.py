@@ -55,6 +55,7 @@ def get_custom_objects() -> dict[str, Any]:
 
 
 def get_registered_name(obj: Any) -> str:
+    """The name ``obj`` is saved under: ``"package>Name"`` once registered, else its own name (as Keras)."""
     return getattr(obj, "_registered_name", None) or getattr(obj, "__name__", type(obj).__name__)
 
 
