@@ -43,6 +43,7 @@ extensions = [
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
+smartquotes = False  # command lines ("--quick") and code-like quotes stay as written
 exclude_patterns = ["_build", "notes", "code", "Thumbs.db", ".DS_Store", "auto_examples/*.ipynb", "auto_examples/*.py"]
 templates_path = ["_templates"]
 
@@ -67,7 +68,7 @@ myst_heading_anchors = 3
 # The gallery runs examples/*.py in quick mode (LAMINA_DOCS_FULL=1 runs them in full); their plots are the PNG
 # files they save into $LAMINA_OUTPUT, set here to a folder of the build.
 QUICK = os.environ.get("LAMINA_DOCS_FULL", "").strip().lower() not in ("1", "true", "yes")
-sphinx_gallery_conf = lamina_gallery.gallery_conf(ROOT, DOCS / "_build" / "lamina-output", quick=QUICK)
+sphinx_gallery_conf = lamina_gallery.gallery_conf(ROOT, DOCS, quick=QUICK)
 
 html_theme = "pydata_sphinx_theme"
 html_title = f"Lamina {release}"

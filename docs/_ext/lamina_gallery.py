@@ -87,8 +87,23 @@ def _run_like_a_script() -> None:
     runner._lamina_patched = True
 
 
-def gallery_conf(root: Path, output: Path, quick: bool) -> dict[str, Any]:
-    """sphinx-gallery's settings: every ``examples/*.py`` but ``_*.py``, run with ``--quick`` when asked."""
+def remove_stale_pages(gallery: Path, examples: Path) -> None:
+    """Delete what sphinx-gallery generated for examples that no longer exist (it keeps them, and a page in no
+    table of contents is a warning)."""
+    if not gallery.is_dir():
+        return
+    for generated in gallery.iterdir():
+        stem = generated.name.split(".", 1)[0]
+        if generated.is_file() and stem not in ("index", "sg_execution_times") \
+                and not (examples / f"{stem}.py").exists():
+            generated.unlink()
+
+
+def gallery_conf(root: Path, docs: Path, quick: bool) -> dict[str, Any]:
+    """sphinx-gallery's settings: every ``examples/*.py`` but ``_*.py``, run with ``--quick`` when asked; the
+    examples' plots go to ``docs/_build/lamina-output``."""
+    remove_stale_pages(docs / GALLERY_DIR, root / "examples")
+    output = docs / "_build" / "lamina-output"
     if output.exists():
         shutil.rmtree(output)
     output.mkdir(parents=True)
@@ -104,6 +119,8 @@ def gallery_conf(root: Path, output: Path, quick: bool) -> dict[str, Any]:
         "ignore_pattern": r"^_|__init__\.py$",  # _common.py is a helper, not an example
         "image_scrapers": (SavedPngScraper(output),),
         "reset_argv": _Arguments(arguments),
+        # The cache (an .md5 per example) does not know the mode: a full build reruns every example.
+        "run_stale_examples": not quick,
         "within_subsection_order": "FileNameSortKey",
         "download_all_examples": False,
         "remove_config_comments": True,
