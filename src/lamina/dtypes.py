@@ -2,10 +2,12 @@
 
 Keras names dtypes by strings ("float32", "int32", "bool"), TensorFlow by objects (``tf.float32``); both become
 NumPy dtypes here. Promotion follows Keras 3 where it differs from NumPy's:
+
 - an integer or bool tensor meeting a float one takes the float's dtype (NumPy would widen int64 + float32
   to float64);
 - a Python number is "weak": it takes the other operand's dtype (a Python float meeting integers gives floatx);
 - otherwise NumPy's rule (int32 + int64 -> int64, float32 + float64 -> float64).
+
 Lamina's own rule for data that is not yet a tensor still applies first: float64 arrays become float32.
 """
 
@@ -43,6 +45,7 @@ def standardize_dtype(dtype: Any) -> np.dtype:
 
 
 def floatx_dtype() -> np.dtype:
+    """``keras.config.floatx()`` as a NumPy dtype (float32 unless ``set_floatx`` changed it)."""
     return np.dtype(settings.floatx())
 
 

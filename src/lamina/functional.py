@@ -315,8 +315,10 @@ def dense(x: Any, kernel: Tensor, bias: Tensor | None = None, activation: str | 
     """A fully connected layer as one primitive: a = f(x W + b).
 
     Shapes: x (..., in), kernel W (in, units), bias b (units,) -> (..., units).
-    Backward, with dz = dL/da * f'(z) taken from the saved output a:
+    Backward, with dz = dL/da * f'(z) taken from the saved output a::
+
         dL/dW = x^T dz,   dL/db = sum over the batch of dz,   dL/dx = dz W^T
+
     dL/dx is skipped when x needs no gradient (the first layer), which saves a matrix product.
     """
     if activation not in FUSABLE_ACTIVATIONS:
@@ -355,16 +357,18 @@ def dense(x: Any, kernel: Tensor, bias: Tensor | None = None, activation: str | 
 
 def batch_norm(x: Any, gamma: Tensor | None, beta: Tensor | None,
                epsilon: float = 1e-3) -> tuple[Tensor, np.ndarray, np.ndarray]:
-    """Batch normalization in training mode (section 6), over every axis but the last.
+    """Batch normalization in training mode (section 6), over every axis but the last::
 
         mu_B = mean(x),  sigma_B^2 = mean((x - mu_B)^2)   (the biased variance, as Keras uses)
         x_hat = (x - mu_B) / sqrt(sigma_B^2 + eps),   y = gamma x_hat + beta
 
     Returns y and the batch statistics (mu_B, sigma_B^2), which the layer folds into its running averages.
-    Backward, with N values per feature and dx_hat = g gamma:
+    Backward, with N values per feature and dx_hat = g gamma::
+
         dL/dbeta = sum g,   dL/dgamma = sum g x_hat,
         dL/dx = (1/sqrt(sigma_B^2 + eps)) (dx_hat - mean(dx_hat) - x_hat mean(dx_hat x_hat))
               = (gamma / sqrt(sigma_B^2 + eps)) (g - (dL/dbeta + x_hat dL/dgamma) / N)
+
     (the second line reuses the two parameter gradients: fewer passes over the batch).
     """
     x = as_tensor(x)

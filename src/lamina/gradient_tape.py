@@ -6,6 +6,11 @@ makes a tensor that is not a trainable variable need a gradient, and ``tape.grad
 back propagation of section 7 from ``loss`` and returns ``dL/dv`` for each variable, leaving every ``.grad``
 alone. A tape answers once unless made with ``persistent=True``.
 
+>>> from lamina import layers, losses, optimizers
+>>> model = lamina.Sequential([layers.Input((3,)), layers.Dense(2)])
+>>> x_batch, y_batch = np.ones((4, 3), np.float32), np.array([0, 1, 1, 0])
+>>> loss_fn = losses.SparseCategoricalCrossentropy(from_logits=True)
+>>> optimizer = optimizers.SGD(learning_rate=0.1)
 >>> with GradientTape() as tape:
 ...     logits = model(x_batch, training=True)
 ...     loss = loss_fn(y_batch, logits)

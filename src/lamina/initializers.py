@@ -8,11 +8,13 @@ is never used.
 Fans (Keras's convention): a kernel of shape (fan_in, fan_out); for more axes the leading ones form the
 receptive field, fan_in = shape[-2] * field, fan_out = shape[-1] * field.
 
-Variance scaling, with n = fan_in, fan_out or (fan_in + fan_out)/2 and s = scale / n:
+Variance scaling, with n = fan_in, fan_out or (fan_in + fan_out)/2 and s = scale / n::
+
     uniform:            U(-sqrt(3 s), +sqrt(3 s))                       (variance s)
     truncated normal:   N(0, sd^2) cut at +-2 sd, sd = sqrt(s) / 0.87962566103423978
                         (0.8796... is the sd of a standard normal cut at +-2, so the result has variance s)
     untruncated normal: N(0, s)
+
 glorot (xavier): scale 1, n = (fan_in + fan_out)/2; he: scale 2, n = fan_in; lecun: scale 1, n = fan_in.
 """
 

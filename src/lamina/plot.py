@@ -7,10 +7,11 @@ backend, a PNG is rendered by Agg whatever the backend, and no figure is left re
 that make many figures do not leak memory). Every function returns the ``Figure`` (a notebook displays it) and,
 given ``path``, writes it there (PNG for a ``.png`` name; the folder is created).
 
-Example:
-    >>> from lamina import plot
-    >>> history = model.fit(x, y, epochs=10, validation_split=0.2, verbose=0)
-    >>> fig = plot.history(history, path="lamina-output/history.png")
+Example::
+
+    from lamina import plot
+    history = model.fit(x, y, epochs=10, validation_split=0.2, verbose=0)
+    fig = plot.history(history, path="lamina-output/history.png")
 """
 
 from __future__ import annotations

@@ -98,8 +98,10 @@ def gelu(x: Any, approximate: bool = False) -> Tensor:
     """Gaussian error linear unit, x Phi(x), with Phi the standard normal CDF.
 
     Exact: Phi(x) = (1 + erf(x / sqrt 2)) / 2, d/dx = Phi(x) + x phi(x), phi(x) = e^(-x^2/2) / sqrt(2 pi).
-    approximate=True: with u = sqrt(2/pi) (x + 0.044715 x^3) and t = tanh(u),
+    approximate=True: with u = sqrt(2/pi) (x + 0.044715 x^3) and t = tanh(u)::
+
         gelu = x/2 (1 + t),   d/dx = (1 + t)/2 + x/2 (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 x^2).
+
     ``keras.activations.gelu`` and the string 'gelu' default to the exact form; ``keras.ops.gelu`` to the
     approximation.
     """

@@ -49,8 +49,11 @@ VJP = Callable[[np.ndarray], Sequence["np.ndarray | None"]]
 def no_grad() -> Iterator[None]:
     """Record nothing inside the block: results need no gradient and keep no parents.
 
+    >>> w = lamina.tensor([1.0, 2.0], requires_grad=True)
     >>> with lamina.no_grad():
-    ...     y = model(x)          # inference: no graph, no saved activations
+    ...     y = w * 2          # inference: no graph, no saved activations
+    >>> y.requires_grad
+    False
     """
     mode = _grad_mode
     previous = mode.enabled

@@ -1,10 +1,11 @@
 """Callbacks for ``fit``/``evaluate``/``predict``, with Keras's protocol and semantics.
 
-Example:
-    >>> from lamina.callbacks import EarlyStopping, ModelCheckpoint
-    >>> model.fit(x, y, epochs=100, validation_split=0.2,
-    ...           callbacks=[EarlyStopping(patience=3, restore_best_weights=True),
-    ...                      ModelCheckpoint("best.weights.npz", save_best_only=True, save_weights_only=True)])
+Example::
+
+    from lamina.callbacks import EarlyStopping, ModelCheckpoint
+    model.fit(x, y, epochs=100, validation_split=0.2,
+              callbacks=[EarlyStopping(patience=3, restore_best_weights=True),
+                         ModelCheckpoint("best.weights.npz", save_best_only=True, save_weights_only=True)])
 """
 
 from .base import Callback, CallbackList, LambdaCallback

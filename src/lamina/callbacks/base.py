@@ -252,7 +252,7 @@ class LambdaCallback(Callback):
     ``**kwargs``.
 
     Example:
-        >>> LambdaCallback(on_epoch_end=lambda epoch, logs: print(epoch, logs["loss"]))
+        >>> print_loss = LambdaCallback(on_epoch_end=lambda epoch, logs: print(epoch, logs["loss"]))
     """
 
     def __init__(self, on_epoch_begin: Callable | None = None, on_epoch_end: Callable | None = None,

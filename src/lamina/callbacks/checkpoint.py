@@ -34,7 +34,7 @@ class ModelCheckpoint(Callback):
         initial_value_threshold: the best value to beat at the start.
 
     Example:
-        >>> ModelCheckpoint("best.weights.npz", monitor="val_loss", save_best_only=True, save_weights_only=True)
+        >>> checkpoint = ModelCheckpoint("best.weights.npz", save_best_only=True, save_weights_only=True)
     """
 
     def __init__(self, filepath: str | os.PathLike, monitor: str = "val_loss", verbose: int = 0,

@@ -33,9 +33,10 @@ class EarlyStopping(Callback):
         stopped_epoch: the 0-based epoch at which training was stopped (0 if it was not).
         best, best_epoch, wait: the state described above.
 
-    Example:
-        >>> stop = EarlyStopping(monitor='val_loss', patience=3, restore_best_weights=True)
-        >>> model.fit(x, y, epochs=100, validation_data=(xv, yv), callbacks=[stop])
+    Example::
+
+        stop = EarlyStopping(monitor='val_loss', patience=3, restore_best_weights=True)
+        model.fit(x, y, epochs=100, validation_data=(xv, yv), callbacks=[stop])
     """
 
     def __init__(self, monitor: str = "val_loss", min_delta: float = 0, patience: int = 0, verbose: int = 0,

@@ -31,7 +31,7 @@ class LearningRateScheduler(Callback):
     the current rate); a schedule taking only ``epoch`` also works. Adds ``learning_rate`` to the epoch logs.
 
     Example:
-        >>> LearningRateScheduler(lambda epoch, lr: lr if epoch < 10 else lr * 0.9)
+        >>> scheduler = LearningRateScheduler(lambda epoch, lr: lr if epoch < 10 else lr * 0.9)
     """
 
     def __init__(self, schedule: Callable[..., float], verbose: int = 0) -> None:
@@ -72,7 +72,7 @@ class ReduceLROnPlateau(Callback):
         min_lr: the lower bound on the learning rate.
 
     Example:
-        >>> ReduceLROnPlateau(monitor='val_loss', factor=0.2, patience=5, min_lr=1e-5)
+        >>> reduce_lr = ReduceLROnPlateau(monitor='val_loss', factor=0.2, patience=5, min_lr=1e-5)
     """
 
     def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10, verbose: int = 0,

@@ -12,10 +12,9 @@ Laid out as Keras's callback lays them out, so TensorBoard shows a Lamina run as
 
 The files are written with tensorboardX, an optional dependency: ``pip install lamina[tensorboard]``.
 
-Example:
-    >>> model.fit(x, y, epochs=10, validation_split=0.2,
-    ...           callbacks=[TensorBoard("logs/run1", histogram_freq=1)])
-    $ tensorboard --logdir logs
+Example (then ``tensorboard --logdir logs`` in a shell)::
+
+    model.fit(x, y, epochs=10, validation_split=0.2, callbacks=[TensorBoard("logs/run1", histogram_freq=1)])
 """
 
 from __future__ import annotations

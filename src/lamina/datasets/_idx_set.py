@@ -39,7 +39,7 @@ class IdxDataset:
     Attributes:
         name: folder name under ``$LAMINA_DATA``, the cache and the system folders, e.g. ``"fashion-mnist"``.
         title: the name used in messages, e.g. ``"Fashion-MNIST"``.
-        md5: for each of :data:`FILES`, the MD5 of its uncompressed content.
+        md5: for each of ``FILES``, the MD5 of its uncompressed content.
         mirrors: base URLs (ending in ``/``) that serve ``<file>.gz``, tried in order.
         system_dirs: read-only folders a system package may install, tried after the cache.
     """

@@ -25,12 +25,16 @@ __all__ = ["BatchNormalization"]
 class BatchNormalization(Layer):
     """Batch normalization of the features on ``axis``.
 
-    Training (statistics of the current mini-batch B, over every axis but ``axis``):
+    Training (statistics of the current mini-batch B, over every axis but ``axis``)::
+
         mu_B = mean(x),  sigma_B^2 = mean((x - mu_B)^2)        (biased variance, as Keras)
         x_hat = (x - mu_B) / sqrt(sigma_B^2 + epsilon),   y = gamma x_hat + beta
-    and the frozen running averages for inference are updated:
+
+    and the frozen running averages for inference are updated::
+
         moving_mean = moving_mean * momentum + mu_B * (1 - momentum)
         moving_variance = moving_variance * momentum + sigma_B^2 * (1 - momentum)
+
     Inference (``training=False``, or a frozen layer): mu_B and sigma_B^2 are replaced by the moving averages.
 
     With ``synchronized=True`` (Keras's option) and a ``lamina.distribution.DataParallel`` over several processes,

@@ -21,9 +21,11 @@ class Dropout(Layer):
 
     Training: each unit is kept with probability p = 1 - rate and the kept ones are scaled by 1/p ("inverted
     dropout", as Keras does). The notes instead leave training unscaled and multiply the outgoing weights by p
-    at inference. Both give each unit the same expected contribution downstream: with a mask m_i ~ Bernoulli(p),
+    at inference. Both give each unit the same expected contribution downstream: with a mask m_i ~ Bernoulli(p)::
+
         E[m_i x_i / p] = x_i             (inverted dropout, nothing to do at inference)
         E[m_i x_i] = p x_i               (the notes' training, matched by weights * p at inference)
+
     so the network seen at inference is the same; inverted dropout just moves the factor into training.
 
     Args:

@@ -38,9 +38,11 @@ def register_custom(cls: type, name: str | None = None, package: str = "Custom")
 def register_keras_serializable(package: str = "Custom", name: str | None = None) -> Any:
     """Keras's decorator: make a class (layer, model, ...) or function of your own loadable by name.
 
-    >>> @register_keras_serializable(package="MyLayers")
-    ... class Scale(Layer):
-    ...     ...
+    Example::
+
+        @register_keras_serializable(package="MyLayers")
+        class Scale(Layer):
+            ...
     """
     def decorator(obj: Any) -> Any:
         return register_custom(obj, name=name, package=package)
@@ -53,6 +55,7 @@ def get_custom_objects() -> dict[str, Any]:
 
 
 def get_registered_name(obj: Any) -> str:
+    """The name ``obj`` is saved under: ``"package>Name"`` once registered, else its own name (as Keras)."""
     return getattr(obj, "_registered_name", None) or getattr(obj, "__name__", type(obj).__name__)
 
 

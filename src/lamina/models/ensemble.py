@@ -22,8 +22,11 @@ class Ensemble:
         weights: optional non-negative weights, one per member (normalized to sum to 1).
 
     Example:
-        >>> ensemble = Ensemble([model_a, model_b, model_c])
-        >>> y_hat = ensemble.predict(x_test)
+        >>> from lamina import layers
+        >>> members = [lamina.Sequential([layers.Input((3,)), layers.Dense(1)]) for _ in range(3)]
+        >>> ensemble = Ensemble(members)
+        >>> ensemble.predict(np.ones((2, 3)), verbose=0).shape
+        (2, 1)
     """
 
     def __init__(self, members: Sequence[Any], weights: Sequence[float] | None = None) -> None:

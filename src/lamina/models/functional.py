@@ -3,6 +3,7 @@
 Everything it does is the Model base's (``model.py``) running its ``Graph`` (``graph.py``); this class adds the
 config round trip (``functional_config.py``) and the name Keras gives it.
 
+>>> from lamina.keras import Input, Model, layers
 >>> inputs = Input(shape=(3,))
 >>> hidden = layers.Dense(4, activation="relu")(inputs)
 >>> model = Model(inputs, layers.Dense(1)(hidden) + hidden[:, :1])

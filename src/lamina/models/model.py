@@ -41,6 +41,8 @@ class Model(TrainingMixin, Layer):
     as attributes, and ``call``) for a model of your own.
 
     Example:
+        >>> from lamina import keras
+        >>> from lamina.keras import layers
         >>> inputs = keras.Input(shape=(784,))
         >>> x = layers.Dense(64, activation="relu")(inputs)
         >>> outputs = layers.Dense(10)(x)
@@ -260,9 +262,10 @@ class Model(TrainingMixin, Layer):
         """Save the whole model: architecture, weights, compile settings, optimizer and random states (see
         ``lamina.models.saving``); a name ending in ``.keras`` writes Keras 3's format instead.
 
-        Example:
-            >>> model.save("classifier.lamina")
-            >>> model = lamina.models.load_model("classifier.lamina")
+        Example::
+
+            model.save("classifier.lamina")
+            model = lamina.models.load_model("classifier.lamina")
         """
         from .saving import save_model
         save_model(self, filepath, overwrite=overwrite, **kwargs)

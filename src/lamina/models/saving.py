@@ -94,8 +94,9 @@ def save_model(model: Any, filepath: str | os.PathLike, overwrite: bool = True) 
         filepath: the file to write; a name ending in ``.keras`` selects Keras 3's format.
         overwrite: if False, an existing file raises FileExistsError.
 
-    Example:
-        >>> save_model(model, "classifier.lamina")
+    Example::
+
+        save_model(model, "classifier.lamina")
     """
     filepath = os.fspath(filepath)
     check_model_path(filepath)
@@ -164,13 +165,16 @@ def load_model(filepath: str | os.PathLike, compile: bool = True,
         A new model, ready to predict, and (compiled) to go on training exactly where the saved one stopped.
 
     Raises:
-        FileNotFoundError: no such file. OSError: the file cannot be read. ValueError: anything wrong with the
-        file itself (not a regular file, not a model, truncated, damaged, forged, larger than it claims, or
-        written by a newer format version); the message names the file and the problem. What is checked, before
-        anything large is read or allocated, is listed in ``file_checks`` and ``hdf5_checks``.
+        FileNotFoundError: no such file.
+        OSError: the file cannot be read.
+        ValueError: anything wrong with the file itself (not a regular file, not a model, truncated, damaged,
+            forged, larger than it claims, or written by a newer format version); the message names the file and
+            the problem. What is checked, before anything large is read or allocated, is listed in
+            ``file_checks`` and ``hdf5_checks``.
 
-    Example:
-        >>> model = lamina.models.load_model("classifier.lamina")
+    Example::
+
+        model = lamina.models.load_model("classifier.lamina")
     """
     filepath = os.fspath(filepath)
     with SafeArchive(filepath, "load_model", _NOT_A_MODEL, hdf5_hint=_HDF5_HINT) as archive:

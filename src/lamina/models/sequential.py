@@ -25,6 +25,7 @@ class Sequential(Model):
     ``Input`` first element, from the first layer's ``input_shape=``, from ``build(input_shape)``, or at the
     first call on data.
 
+    >>> from lamina import layers
     >>> model = Sequential([layers.Dense(2, activation='relu', input_shape=(2,)), layers.Dense(1)])
     >>> model.count_params()
     9

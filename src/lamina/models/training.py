@@ -119,8 +119,9 @@ class TrainingMixin:
             weighted_metrics: the same, computed with the sample (and class) weights.
             **kwargs: Keras's ``run_eagerly``, ``jit_compile``, ``steps_per_execution`` are accepted and ignored.
 
-        Example:
-            >>> model.compile(optimizer='adam', loss='binary_crossentropy', metrics=['accuracy'])
+        Example::
+
+            model.compile(optimizer='adam', loss='binary_crossentropy', metrics=['accuracy'])
         """
         unknown = sorted(set(kwargs) - set(_IGNORED_COMPILE_ARGS))
         if unknown:
@@ -395,19 +396,21 @@ class TrainingMixin:
             validation_freq: validate every n-th epoch (an int) or after the listed epochs (1-based).
 
         Returns:
-            A ``History``: ``history.history`` maps 'loss', metric names and their 'val_' versions to one value
+            A ``History``: ``history.history`` maps 'loss', metric names and their ``val_`` versions to one value
             per epoch; ``history.epoch``; ``history.params == {'verbose', 'epochs', 'steps'}``.
 
         Raises:
-            RuntimeError: the model is not compiled. ValueError: x and y of different lengths, empty data,
-            NaN or infinity in x or y (named, with the first bad index), a bad ``validation_split``.
+            RuntimeError: the model is not compiled.
+            ValueError: x and y of different lengths, empty data, NaN or infinity in x or y (named, with the
+                first bad index), a bad ``validation_split``.
 
         A NaN loss does not stop training by itself (as in Keras): the epoch finishes, reports NaN, and later
         epochs continue; add ``TerminateOnNaN`` to stop at the first bad batch.
 
-        Example:
-            >>> history = model.fit(X, y, epochs=10, batch_size=32, validation_split=0.2)
-            >>> history.history['val_loss']
+        Example::
+
+            history = model.fit(X, y, epochs=10, batch_size=32, validation_split=0.2)
+            history.history['val_loss']
         """
 
         self._require_compiled("fit")
@@ -500,8 +503,9 @@ class TrainingMixin:
             The loss alone when there are no metrics, else ``[loss, *metrics]`` in ``metrics_names`` order; a
             dict when ``return_dict``.
 
-        Example:
-            >>> loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
+        Example::
+
+            loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
         """
 
         self._require_compiled("evaluate")
@@ -530,8 +534,9 @@ class TrainingMixin:
         With verbose (the default) a progress bar is printed, as Keras does: ``1/1 ━━━━━━━━━━━━━━━━━━━━ 0s
         105ms/step``.
 
-        Example:
-            >>> probabilities = model.predict(x_test, verbose=0)
+        Example::
+
+            probabilities = model.predict(x_test, verbose=0)
         """
 
         verbose = _check_verbose(verbose)
@@ -562,8 +567,9 @@ class TrainingMixin:
         With ``reset_metrics=False`` the values accumulate over calls until ``reset_metrics()`` (what Keras 3
         always does; Keras 2's default, kept here, reports the batch alone).
 
-        Example:
-            >>> loss = model.train_on_batch(x_batch, y_batch)
+        Example::
+
+            loss = model.train_on_batch(x_batch, y_batch)
         """
         self._require_compiled("train_on_batch")
         graph_checks.require_grad_mode("train_on_batch")
@@ -606,8 +612,9 @@ class TrainingMixin:
         """Write the weights to ``filepath`` atomically: Keras 3's format for a name ending in ``.weights.h5``,
         Lamina's ``.npz`` otherwise (see ``lamina.models.weights_io``).
 
-        Example:
-            >>> model.save_weights("model.weights.npz")
+        Example::
+
+            model.save_weights("model.weights.npz")
         """
         weights_io.save_model_weights(self, filepath, overwrite=overwrite)
 

@@ -1,6 +1,8 @@
 """ONNX export of trained Sequential models (needs the ``onnx`` package: ``pip install lamina[onnx]``).
 
->>> lamina.onnx.export(model, "classifier.onnx")
+Example::
+
+    lamina.onnx.export(model, "classifier.onnx")
 """
 
 from .export import export, to_onnx

@@ -203,9 +203,10 @@ def export(model: Any, path: str | os.PathLike, opset: int = DEFAULT_OPSET, fold
     The graph's input is called ``input`` (several inputs keep their Input layers' names), of shape
     ``(N, *input_shape[1:])``, float32.
 
-    Example:
-        >>> lamina.onnx.export(model, "model.onnx")
-        >>> onnxruntime.InferenceSession("model.onnx").run(None, {"input": x})[0]   # == model.predict(x)
+    Example::
+
+        lamina.onnx.export(model, "model.onnx")
+        onnxruntime.InferenceSession("model.onnx").run(None, {"input": x})[0]   # == model.predict(x)
     """
     proto = to_onnx(model, opset=opset, fold_batch_norm=fold_batch_norm)
     with atomic_write(path, "wb") as handle:

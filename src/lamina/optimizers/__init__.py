@@ -1,7 +1,7 @@
 """Optimizers: the update rules of the notes' section 4 (and AdamW from section 5).
 
 ``get("adam")`` resolves a name (case-insensitive), an ``Optimizer`` instance, or
-a ``serialize``d dict; ``serialize``/``deserialize`` round-trip an optimizer's
+a dict made by ``serialize``; ``serialize``/``deserialize`` round-trip an optimizer's
 configuration (not its state: see ``Optimizer.get_state``).
 
 Example::
@@ -47,7 +47,7 @@ def deserialize(config: dict[str, Any]) -> Optimizer:
 def get(identifier: str | Optimizer | dict[str, Any]) -> Optimizer:
     """An optimizer from a name (``'sgd'``, ``'adam'``, ``'rmsprop'``, ``'adagrad'``,
     ``'adamw'``, ``'nadam'``; any case) with default arguments, an ``Optimizer``
-    (returned as is) or a ``serialize``d dict."""
+    (returned as is) or a dict made by ``serialize``."""
     if isinstance(identifier, Optimizer):
         return identifier
     if isinstance(identifier, dict):

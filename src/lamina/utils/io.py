@@ -93,7 +93,7 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb", encoding: str | None
 
     Example:
         >>> with atomic_write("weights.npz") as f:
-        ...     np.savez(f, *arrays)
+        ...     np.savez(f, np.zeros(3))
     """
     if mode not in ("wb", "w"):
         raise ValueError(f"atomic_write: mode must be 'wb' or 'w'; received {mode!r}")

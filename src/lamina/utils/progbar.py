@@ -72,7 +72,7 @@ class Progbar:
         >>> bar = Progbar(4)
         >>> for step in range(1, 5):
         ...     bar.update(step, [("loss", 0.5)])
-        4/4 ━━━━━━━━━━━━━━━━━━━━ 0s 2ms/step - loss: 0.5000
+        4/4 ━━━━━━━━━━━━━━━━━━━━ 0s ...s/step - loss: 0.5000
     """
 
     def __init__(self, target: int | None, width: int = 20, verbose: int = 1, interval: float = 0.05,
