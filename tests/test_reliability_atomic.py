@@ -28,17 +28,22 @@ from lamina.utils.io import atomic_write
 SRC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
 TEMPORARY = re.compile(r"^\.model\.lamina\.[0-9a-f]{12}\.tmp$")
 
-# Saves the same model again and again, as fast as it can, until it is killed.
+# Saves a model and stops in the middle of writing its arrays (its temporary file open), to be killed there: a
+# kill at a known point of the write, whatever the machine's speed.
 SAVER = textwrap.dedent("""
-    import sys
+    import sys, time
     import lamina
     from lamina import layers
-    from lamina.models import Sequential
+    from lamina.models import Sequential, saving
     lamina.utils.set_random_seed(0)
-    model = Sequential([layers.Input(shape=(600,)), layers.Dense(600), layers.Dense(600)])
-    print("ready", flush=True)
-    while True:
-        model.save(sys.argv[1])
+    model = Sequential([layers.Input(shape=(60,)), layers.Dense(60), layers.Dense(60)])
+    write_array = saving._write_array
+    def write_then_wait(archive, name, array):
+        write_array(archive, name, array)
+        print("writing", flush=True)
+        time.sleep(600)
+    saving._write_array = write_then_wait
+    model.save(sys.argv[1])
 """)
 
 
@@ -54,16 +59,11 @@ def temporaries(folder) -> list[str]:
 
 
 def kill_during_save(target: str) -> None:
-    """Start a process that saves to ``target`` in a loop and SIGKILL it while a temporary exists."""
-    folder = os.path.dirname(target)
-    before = set(temporaries(folder))
+    """Start a process that saves to ``target``, and SIGKILL it while it is writing the temporary file."""
     child = subprocess.Popen([sys.executable, "-c", SAVER, target], stdout=subprocess.PIPE,
                              env={**os.environ, "PYTHONPATH": SRC})
     try:
-        assert child.stdout.readline().strip() == b"ready"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not set(temporaries(folder)) - before:
-            time.sleep(0.0005)
+        assert child.stdout.readline().strip() == b"writing"
     finally:
         os.kill(child.pid, signal.SIGKILL)
         child.wait()
@@ -79,12 +79,9 @@ def test_killed_saves_are_cleaned_by_the_next_save(tmp_path) -> None:
                   "notes.txt"]
     for name in bystanders:
         (tmp_path / name).write_bytes(b"keep me")
-    for _ in range(12):  # a kill can land between two saves; go on until several killed saves left a temporary
+    for _ in range(4):
         kill_during_save(target)
-        if len(temporaries(tmp_path)) >= 4:
-            break
-    left = temporaries(tmp_path)
-    assert len(left) >= 4, f"only {len(left)} kills landed during a write"
+    assert len(temporaries(tmp_path)) == 4, "each save killed mid-write leaves its temporary"
     if os.path.exists(target):  # each kill left the previous file whole
         load_model(target)
 
