@@ -8,7 +8,9 @@ Example::
                          ModelCheckpoint("best.weights.npz", save_best_only=True, save_weights_only=True)])
 """
 
-from .base import Callback, CallbackList, LambdaCallback
+from .base import Callback
+from .callback_list import CallbackList
+from .lambda_callback import LambdaCallback
 from .checkpoint import ModelCheckpoint
 from .early_stopping import EarlyStopping
 from .history import History
