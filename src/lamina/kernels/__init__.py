@@ -75,6 +75,14 @@ def _requested() -> str:
     return value
 
 
+def _numba_installed() -> bool:
+    """Whether numba can be found, without importing it."""
+    try:
+        return importlib.util.find_spec("numba") is not None
+    except (ImportError, ValueError):  # a hidden or half-imported numba
+        return False
+
+
 def _bind(name: str) -> None:
     """Make this module's kernel functions those of the implementation ``name``."""
     global _chosen
@@ -98,16 +106,21 @@ def choose() -> str:
         _why = f"{ENVIRONMENT}=numpy"
         _bind("numpy")
         return "numpy"
-    if importlib.util.find_spec("numba") is None:
+    problem = None if _numba_installed() else "numba is not installed"
+    if problem is None:
+        start = time.perf_counter()
+        try:
+            importlib.import_module(".numba_runtime", __name__)  # imports numba, sets its threads up
+        except ImportError as error:  # e.g. a numba too old or too new for this NumPy
+            problem = f"numba could not be imported ({error})"
+    if problem is not None:
         if requested == "numba":
-            raise ImportError(f"{ENVIRONMENT}=numba asks for the compiled kernels, which need numba: "
+            raise ImportError(f"{ENVIRONMENT}=numba asks for the compiled kernels, but {problem}: "
                               "pip install 'lamina[fast]' (or pip install numba), or unset the variable.")
-        _why = "numba is not installed (pip install 'lamina[fast]' for the compiled kernels)"
+        _why = f"{problem}; pip install 'lamina[fast]' for the compiled kernels"
         logging.getLogger(__name__).debug("lamina.kernels: NumPy's kernels, since %s", _why)
         _bind("numpy")
         return "numpy"
-    start = time.perf_counter()
-    importlib.import_module(".numba_runtime", __name__)  # imports numba, sets its threads up
     _bind("numba")
     _start_seconds = time.perf_counter() - start
     _why = f"{ENVIRONMENT}=numba" if requested == "numba" else "numba is installed"
@@ -158,7 +171,7 @@ _defer: bool | None = None  # whether small calls wait for a large one before ch
 def _deferring() -> bool:
     global _defer
     if _defer is None:
-        _defer = _requested() == "auto" and importlib.util.find_spec("numba") is not None
+        _defer = _requested() == "auto" and _numba_installed()
     return _defer
 
 

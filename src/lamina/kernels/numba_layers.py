@@ -49,8 +49,10 @@ def _contiguous(array: np.ndarray) -> np.ndarray:
 @serial
 def _sigmoid(x):
     # sigma(x) = 1 / (1 + e^-x) through e^-|x|, as numpy_layers.sigmoid_array
+    # (A literal 1 is an integer, which Numba would promote to float64 with a float32: typed ones everywhere.)
     e = np.exp(-abs(x))
-    return (type(x)(1) if x >= 0 else e) / (1 + e)
+    one = type(x)(1)
+    return (one if x >= 0 else e) / (one + e)
 
 
 @serial
@@ -108,10 +110,10 @@ def _act_backward(g, a, code, alpha, want_db, dz, db):
                 target[c] = source[c] * (one if out[c] > 0 else zero)   # ReLU' = 1 where a > 0 (0 * NaN is NaN)
         elif code == 2:
             for c in range(cols):
-                target[c] = source[c] * out[c] * (1 - out[c])           # sigma' = a (1 - a)
+                target[c] = source[c] * out[c] * (one - out[c])         # sigma' = a (1 - a)
         elif code == 3:
             for c in range(cols):
-                target[c] = source[c] * (1 - out[c] * out[c])           # tanh' = 1 - a^2
+                target[c] = source[c] * (one - out[c] * out[c])         # tanh' = 1 - a^2
         elif code == 4:
             for c in range(cols):
                 target[c] = source[c] * (one if out[c] > 0 else alpha)  # leaky ReLU': from the sign of a
@@ -176,7 +178,7 @@ def _batch_norm_forward(x, gamma, beta, has_gamma, has_beta, epsilon, inv_count,
             var[c] += centred * centred
     for c in range(cols):
         var[c] *= inv_count                                # sigma_B^2 (biased)
-        inv_std[c] = 1 / np.sqrt(var[c] + epsilon)
+        inv_std[c] = type(epsilon)(1) / np.sqrt(var[c] + epsilon)
     for r in range(rows):
         for c in range(cols):
             h = x_hat[r, c] * inv_std[c]                   # x_hat = (x - mu_B) / sqrt(sigma_B^2 + eps)
@@ -282,7 +284,7 @@ def _softmax_cross_entropy_sparse_backward(log_probs, labels, factor, grad):
         for c in range(cols):
             grad[r, c] = np.exp(log_probs[r, c]) * factor[r]          # y_hat ...
         label = labels[r]
-        grad[r, label] = (np.exp(log_probs[r, label]) - 1) * factor[r]  # ... - onehot(y)
+        grad[r, label] = (np.exp(log_probs[r, label]) - type(factor[r])(1)) * factor[r]  # ... - onehot(y)
 
 
 @serial
