@@ -141,7 +141,7 @@ def numpy_matmul_gflops(workload_name: str, samples: int, repeats: int = 3) -> f
 def kernel_backend(python: str) -> str:
     """Which kernels the lamina runs use (chosen as at the first fit: numba when installed, unless
     LAMINA_KERNELS=numpy)."""
-    code = "from lamina import kernels; print(kernels.backend_name())"
+    code = "from lamina import kernels; kernels.choose(); print(kernels.backend_name())"
     env = dict(os.environ)
     env["PYTHONPATH"] = str(HERE.parent / "src") + os.pathsep + env.get("PYTHONPATH", "")
     done = subprocess.run([python, "-c", code], capture_output=True, text=True, env=env)

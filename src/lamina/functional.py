@@ -26,13 +26,14 @@ _REDUCTIONS = ("mean", "sum", "none")
 def _activate(x: Tensor, name: str, alpha: float = 0.2) -> Tensor:
     """a = f(x) as a new array, and its VJP dL/dx = g f'(x), with f' taken from the saved output a."""
     X = x.data
+    saved = None
     if X.dtype.kind == "f":
-        out = kernels.bias_act_forward(X, None, name, alpha, out=np.empty_like(X))
+        out, saved = kernels.bias_act_forward(X, None, name, alpha, out=np.empty_like(X))
     elif name in ("sigmoid", "tanh"):  # integers and bools: float64 results, as NumPy's exp and tanh give
-        out = kernels.bias_act_forward(X.astype(np.float64), None, name, alpha)
+        out, saved = kernels.bias_act_forward(X.astype(np.float64), None, name, alpha)
     else:  # ReLU keeps an integer dtype, as np.maximum does
         out = np.maximum(X, 0) if name == "relu" else X * leaky_slope(X, alpha)
-    return Tensor._from_op(out, (x,), lambda g: (kernels.bias_act_backward(g, out, name, alpha)[0],))
+    return Tensor._from_op(out, (x,), lambda g: (kernels.bias_act_backward(g, out, saved, name, alpha)[0],))
 
 
 def sigmoid(x: Any) -> Tensor:
@@ -236,13 +237,13 @@ def dense(x: Any, kernel: Tensor, bias: Tensor | None = None, activation: str | 
         raise ValueError(f"dense: input of shape {X.shape} does not match kernel of shape {W.shape} "
                          f"(expected last input axis {W.shape[0]}, received {X.shape[-1] if X.ndim else '-'})")
     z = X @ W
-    out = kernels.bias_act_forward(z, None if bias is None else bias.data, activation, alpha)  # in place in z
+    out, saved = kernels.bias_act_forward(z, None if bias is None else bias.data, activation, alpha)  # in z
     parents = (x, kernel) if bias is None else (x, kernel, bias)
 
     def vjp(g):
         want_db = bias is not None and bias.requires_grad
         # dL/db goes straight into the bias's gradient buffer when it has one (a packed model).
-        dz, db = kernels.bias_act_backward(g, out, activation, alpha, want_db,
+        dz, db = kernels.bias_act_backward(g, out, saved, activation, alpha, want_db,
                                            gradient_target(bias) if want_db else None)
         dz2 = dz if dz.ndim == 2 else dz.reshape(-1, dz.shape[-1])
         grads = [None, None]

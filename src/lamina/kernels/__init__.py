@@ -28,8 +28,8 @@ The interface (arrays in place where said; scalars already of the arrays' dtype;
     adam_update(w, g, m, v, v_max, pre, beta_1, beta_2, step_size, epsilon_hat, threads=1)
     nadam_update(w, g, m, v, pre, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2, bias_2, epsilon,
                  lr_m, lr_g, threads=1)
-    bias_act_forward(z, bias, activation, alpha=0.2, out=None) -> a
-    bias_act_backward(g, a, activation, alpha=0.2, want_db=False, db_out=None) -> (dz, db)
+    bias_act_forward(z, bias, activation, alpha=0.2, out=None) -> (a, saved)
+    bias_act_backward(g, a, saved, activation, alpha=0.2, want_db=False, db_out=None) -> (dz, db)
     dropout_forward(x, raw, threshold, scale) -> (out, mask)
     batch_norm_forward(x, gamma, beta, epsilon) -> (y, x_hat, mean, var, inv_std)
     batch_norm_backward(g, x_hat, gamma, inv_std, want_dx=True) -> (dx, dgamma, dbeta)
@@ -52,7 +52,7 @@ import os
 import time
 from typing import Any, Callable
 
-from .prelude import NOTHING, Prelude
+from .prelude import Prelude
 
 NAMES = ("sgd_update", "adagrad_update", "rmsprop_update", "adam_update", "nadam_update", "bias_act_forward",
          "bias_act_backward", "dropout_forward", "batch_norm_forward", "batch_norm_backward",
@@ -85,7 +85,7 @@ def _numba_installed() -> bool:
 
 def _bind(name: str) -> None:
     """Make this module's kernel functions those of the implementation ``name``."""
-    global _chosen
+    global _chosen, _defer
     functions: dict[str, Callable[..., Any]] = {}
     for module_name in _MODULES[name]:
         module = importlib.import_module(f".{module_name}", __name__)
@@ -94,6 +94,7 @@ def _bind(name: str) -> None:
     assert not missing, f"kernels {sorted(missing)} missing from the {name} implementation"
     globals().update(functions)
     _chosen = name
+    _defer = False
 
 
 def choose() -> str:
@@ -144,10 +145,11 @@ def use(name: str | None) -> None:
 
 
 def backend_name() -> str:
-    """The chosen implementation and why, e.g. ``'numba 0.60.0 (numba is installed; workqueue threads: 2)'``;
-    chooses first if nothing has been chosen yet."""
-    name = choose()
-    if name == "numpy":
+    """The chosen implementation and why, e.g. ``'numba 0.60.0 (numba is installed; workqueue threading layer,
+    up to 2 threads)'``, or ``'not chosen yet'`` (no large kernel call so far; ``choose()`` forces the choice)."""
+    if _chosen is None:
+        return "not chosen yet"
+    if _chosen == "numpy":
         return f"numpy ({_why})"
     import numba
     from . import numba_runtime
@@ -164,7 +166,6 @@ def compile_seconds() -> float:
     return _start_seconds + numba_runtime.compile_timer.seconds
 
 
-_numpy_functions: dict[str, Callable[..., Any]] = {}
 _defer: bool | None = None  # whether small calls wait for a large one before choosing (auto, numba installed)
 
 
@@ -175,18 +176,27 @@ def _deferring() -> bool:
     return _defer
 
 
+def _numpy_function(name: str) -> Callable[..., Any]:
+    for module_name in _MODULES["numpy"]:
+        module = importlib.import_module(f".{module_name}", __name__)
+        if hasattr(module, name):
+            return getattr(module, name)
+    raise AssertionError(name)
+
+
 def _stub(name: str) -> Callable[..., Any]:
     """The placeholder for kernel ``name`` until the choice: a small call runs NumPy's kernel, a large one
-    chooses and runs the chosen implementation's."""
+    chooses and runs the chosen implementation's. Kept cheap: a tiny model calls it a few times per step."""
+    numpy_function: Callable[..., Any] | None = None
 
     def kernel(*args: Any, **kwargs: Any) -> Any:
-        first = args[0] if args else next(iter(kwargs.values()))
-        if _chosen is None and _deferring() and getattr(first, "size", CHOICE_SIZE) < CHOICE_SIZE:
-            if not _numpy_functions:
-                for module_name in _MODULES["numpy"]:
-                    module = importlib.import_module(f".{module_name}", __name__)
-                    _numpy_functions.update({n: getattr(module, n) for n in NAMES if hasattr(module, n)})
-            return _numpy_functions[name](*args, **kwargs)
+        nonlocal numpy_function
+        if _defer is None:
+            _deferring()
+        if _defer and args[0].size < CHOICE_SIZE:
+            if numpy_function is None:
+                numpy_function = _numpy_function(name)
+            return numpy_function(*args, **kwargs)
         choose()
         return globals()[name](*args, **kwargs)
 
@@ -198,5 +208,5 @@ def _stub(name: str) -> Callable[..., Any]:
 _STUBS = {name: _stub(name) for name in NAMES}
 globals().update(_STUBS)
 
-__all__ = [*NAMES, "NAMES", "Prelude", "NOTHING", "CHOICE_SIZE", "choose", "use", "backend_name",
+__all__ = [*NAMES, "NAMES", "Prelude", "CHOICE_SIZE", "choose", "use", "backend_name",
            "compile_seconds"]

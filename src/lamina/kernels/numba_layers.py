@@ -84,7 +84,7 @@ def _bias_act(z, bias, has_bias, code, alpha, out):
                 target[c] = source[c]
 
 
-def bias_act_forward(z, bias, activation, alpha=0.2, out=None):
+def bias_act_forward(z, bias, activation, alpha=0.2, out=None):  # -> (a, None): the backward needs only a
     rows = _rows(z)
     code = _ACTIVATION_CODES.get(activation)
     target = z if out is None else out
@@ -94,7 +94,7 @@ def bias_act_forward(z, bias, activation, alpha=0.2, out=None):
         return numpy_layers.bias_act_forward(z, bias, activation, alpha, out)
     _bias_act(rows, rows[0] if vector is None else vector, vector is not None, code, z.dtype.type(alpha),
               target_rows)
-    return target
+    return target, None
 
 
 @serial
@@ -123,11 +123,11 @@ def _act_backward(g, a, code, alpha, want_db, dz, db):
                 db[c] += dz_row[c]                                      # dL/db = sum over the batch of dz
 
 
-def bias_act_backward(g, a, activation, alpha=0.2, want_db=False, db_out=None):
+def bias_act_backward(g, a, saved, activation, alpha=0.2, want_db=False, db_out=None):
     code = _ACTIVATION_CODES.get(activation)
     a_rows = _rows(a)
     if code is None or a_rows is None or g.shape != a.shape or g.dtype != a.dtype:
-        return numpy_layers.bias_act_backward(g, a, activation, alpha, want_db, db_out)
+        return numpy_layers.bias_act_backward(g, a, saved, activation, alpha, want_db, db_out)
     g_rows = _rows(_contiguous(g))
     cols = a_rows.shape[1]
     db = None

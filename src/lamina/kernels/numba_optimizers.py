@@ -6,7 +6,9 @@ moments: ``prelude.py``). NumPy's version (``numpy_optimizers.py``) makes ten or
 is the NumPy version's, operation for operation in the same order and precision, so the results are the
 same bit for bit (checked by ``tests/test_kernels_optimizers.py``).
 
-Every kernel comes twice: ``_<rule>`` updates the elements ``start:stop`` on the calling thread, and
+Every kernel comes twice: ``_<rule>`` updates the elements ``start:stop`` on the calling thread (its loop
+runs over ``range(n)`` of the sliced arrays: with ``range(start, stop)`` Numba cannot tell that the index is
+never negative, and the check it then adds keeps the loop from being vectorized: 10x slower), and
 ``_<rule>_parallel`` cuts the buffer into one piece per thread and runs ``_<rule>`` on each (Numba caches
 code per function, so the two variants must be two functions). ``numba_runtime.py`` says when the second
 runs. Arrays the loops cannot take as they are (a strided parameter or slot, a gradient of another dtype)
@@ -92,7 +94,8 @@ def _launch(one_thread, split, arrays: tuple, scalars: tuple, threads: int) -> N
 # ----- SGD ---------------------------------------------------------------------------------------------------
 @serial
 def _sgd(w, g, v, has_v, nesterov, scale, clipvalue, decay, flush, lr, momentum, start, stop):
-    for i in range(start, stop):
+    w, g, v = w[start:stop], g[start:stop], v[start:stop] if has_v else v
+    for i in range(w.size):
         s = _gradient(g[i], scale, clipvalue) * lr          # eta * g
         wi = w[i] * decay
         if not has_v:
@@ -124,7 +127,8 @@ def sgd_update(w, g, v, pre: Prelude, lr, momentum, nesterov: bool, threads: int
 # ----- AdaGrad -----------------------------------------------------------------------------------------------
 @serial
 def _adagrad(w, g, r, scale, clipvalue, decay, flush, lr, delta, start, stop):
-    for i in range(start, stop):
+    w, g, r = w[start:stop], g[start:stop], r[start:stop]
+    for i in range(w.size):
         gi = _gradient(g[i], scale, clipvalue)
         ri = r[i] + gi * gi                                  # r = r + g * g
         r[i] = ri
@@ -149,7 +153,9 @@ def adagrad_update(w, g, r, pre: Prelude, lr, delta, threads: int = 1) -> None:
 @serial
 def _rmsprop(w, g, r, m_g, b, centered, has_b, scale, clipvalue, decay, flush, lr, rho, one_minus_rho, mu, delta,
              start, stop):
-    for i in range(start, stop):
+    w, g, r = w[start:stop], g[start:stop], r[start:stop]
+    m_g, b = m_g[start:stop] if centered else m_g, b[start:stop] if has_b else b
+    for i in range(w.size):
         gi = _gradient(g[i], scale, clipvalue)
         ri = r[i] * rho + gi * gi * one_minus_rho            # r = rho r + (1 - rho) g*g
         if centered:
@@ -191,7 +197,9 @@ def rmsprop_update(w, g, r, m_g, b, pre: Prelude, lr, rho, one_minus_rho, mu, de
 @serial
 def _adam(w, g, m, v, v_max, amsgrad, scale, clipvalue, decay, flush, beta_1, beta_2, step_size, epsilon_hat,
           start, stop):
-    for i in range(start, stop):
+    w, g, m, v = w[start:stop], g[start:stop], m[start:stop], v[start:stop]
+    v_max = v_max[start:stop] if amsgrad else v_max
+    for i in range(w.size):
         gi = _gradient(g[i], scale, clipvalue)
         mi = m[i] * beta_1 + gi                              # m_sum = beta_1 m_sum + g
         vi = v[i] * beta_2 + gi * gi                         # v_sum = beta_2 v_sum + g*g
@@ -228,7 +236,8 @@ def adam_update(w, g, m, v, v_max, pre: Prelude, beta_1, beta_2, step_size, epsi
 @serial
 def _nadam(w, g, m, v, scale, clipvalue, decay, flush, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2, bias_2,
            epsilon, lr_m, lr_g, start, stop):
-    for i in range(start, stop):
+    w, g, m, v = w[start:stop], g[start:stop], m[start:stop], v[start:stop]
+    for i in range(w.size):
         gi = _gradient(g[i], scale, clipvalue)
         mi = m[i] * beta_1 + gi * one_minus_beta_1           # m = beta_1 m + (1 - beta_1) g
         vi = v[i] * beta_2 + gi * gi * one_minus_beta_2      # v = beta_2 v + (1 - beta_2) g*g

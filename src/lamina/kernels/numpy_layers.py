@@ -61,10 +61,12 @@ def leaky_slope(values: np.ndarray, alpha: float) -> np.ndarray:
 
 # ----- bias + activation -------------------------------------------------------------------------------------
 def bias_act_forward(z: np.ndarray, bias: np.ndarray | None, activation: str | None, alpha: float = 0.2,
-                     out: np.ndarray | None = None) -> np.ndarray:
-    """a = f(z + b) (b over the last axis; no bias when None) for the fusable activations: None/'linear',
-    'relu', 'sigmoid', 'tanh', 'leaky_relu'. Written into ``out`` when given (z is left alone), else into z
-    itself, which the caller owns; the sigmoid returns a new array either way. Returns a."""
+                     out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """(a, saved): a = f(z + b) (b over the last axis; no bias when None) for the fusable activations:
+    None/'linear', 'relu', 'sigmoid', 'tanh', 'leaky_relu'. ``a`` is written into ``out`` when given (z is
+    left alone), else into z itself, which the caller owns; the sigmoid returns a new array either way.
+    ``saved`` is what ``bias_act_backward`` needs besides a, or None (here: the leaky ReLU's slope, which is
+    computed anyway, so that the backward is one product)."""
     if out is None:
         out = z
         if bias is not None:
@@ -74,23 +76,25 @@ def bias_act_forward(z: np.ndarray, bias: np.ndarray | None, activation: str | N
     if activation is None or activation == "linear":
         if z is not out:
             np.copyto(out, z)
-        return out
+        return out, None
     if activation == "relu":
-        return np.maximum(z, 0, out=out)
+        return np.maximum(z, 0, out=out), None
     if activation == "sigmoid":
-        return sigmoid_array(z)
+        return sigmoid_array(z), None
     if activation == "tanh":
-        return np.tanh(z, out=out)
+        return np.tanh(z, out=out), None
     if activation == "leaky_relu":
-        return np.multiply(z, leaky_slope(z, alpha), out=out)
+        slope = leaky_slope(z, alpha)
+        return np.multiply(z, slope, out=out), slope
     raise ValueError(f"bias_act_forward: activation {activation!r} cannot be fused")
 
 
-def bias_act_backward(g: np.ndarray, a: np.ndarray, activation: str | None, alpha: float = 0.2,
-                      want_db: bool = False, db_out: np.ndarray | None = None
+def bias_act_backward(g: np.ndarray, a: np.ndarray, saved: np.ndarray | None, activation: str | None,
+                      alpha: float = 0.2, want_db: bool = False, db_out: np.ndarray | None = None
                       ) -> tuple[np.ndarray, np.ndarray | None]:
-    """(dL/dz, dL/db) from dL/da and the saved output a = f(z): dz = g * f'(z), db = the sum of dz over
-    every axis but the last (when ``want_db``; into ``db_out`` when given). For 'linear' dz is ``g`` itself."""
+    """(dL/dz, dL/db) from dL/da, the saved output a = f(z) and ``bias_act_forward``'s ``saved``: dz = g * f'(z),
+    db = the sum of dz over every axis but the last (when ``want_db``; into ``db_out`` when given). For 'linear'
+    dz is ``g`` itself."""
     if activation is None or activation == "linear":
         dz = g
     elif activation == "relu":
@@ -100,7 +104,7 @@ def bias_act_backward(g: np.ndarray, a: np.ndarray, activation: str | None, alph
     elif activation == "tanh":
         dz = g * (1 - a * a)            # tanh' = 1 - a^2
     elif activation == "leaky_relu":
-        dz = g * leaky_slope(a, alpha)
+        dz = g * (leaky_slope(a, alpha) if saved is None else saved)
     else:
         raise ValueError(f"bias_act_backward: activation {activation!r} cannot be fused")
     db = batch_sum(dz, out=db_out) if want_db else None

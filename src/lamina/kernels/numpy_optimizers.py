@@ -20,6 +20,7 @@ from . import blocks
 from .prelude import Prelude
 
 _local = threading.local()  # per-thread scratch: the worker thread of blocks.py has its own
+_SMALL = 4096               # elements: scratch this small is allocated, not pooled
 
 
 def _scratch(count: int, size: int, dtype: np.dtype) -> list[np.ndarray]:
@@ -52,22 +53,33 @@ def _run(rule: Callable[..., None], w: np.ndarray, g: np.ndarray, slots: Sequenc
 
     ``slots`` are passed to the rule in order, None where the rule runs without one; ``decaying`` are those
     flushed on flush steps."""
-    arrays = [w, g, *(s for s in slots if s is not None)]
     need = scratch_count + (pre.scale is not None or pre.clipvalue is not None)
+    size = w.size
+    if size < 2 * blocks.CACHE_BLOCK:
+        # One part, the arrays as they are (any strides). A small model's step is mostly Python: tiny scratch
+        # arrays are simply allocated; larger ones come from the pool (a fresh one would fault its pages in).
+        if size <= _SMALL:
+            scratch = [np.empty_like(w) for _ in range(need)]
+        else:
+            scratch = [s.reshape(w.shape) for s in _scratch(need, size, w.dtype)]
+        if pre.decay is None and pre.flush is None and need == scratch_count:
+            rule(w, g, *slots, *scratch)  # the usual step: nothing around the rule
+        else:
+            _part(rule, w, g, slots, decaying, pre, scratch)
+        return
+    arrays = [w, g, *(s for s in slots if s is not None)]
     if w.ndim != 1 and all(a.flags.c_contiguous for a in arrays):
         w, g = w.reshape(-1), g.reshape(-1)
         slots = [None if s is None else s.reshape(-1) for s in slots]
         decaying = [s.reshape(-1) for s in decaying]
     if w.ndim != 1 or not all(a.flags.c_contiguous for a in (w, g, *decaying)):
         # Strided arrays: one part, the whole arrays as they are, with scratch of their shape.
-        scratch = [s.reshape(w.shape) for s in _scratch(max(need, 1), w.size, w.dtype)]
+        scratch = [s.reshape(w.shape) for s in _scratch(need, size, w.dtype)]
         _part(rule, w, g, slots, decaying, pre, scratch)
         return
-    size = w.size
 
     def update(part: slice, lane: int) -> None:
-        n = part.stop - part.start
-        scratch = _scratch(max(need, 1), n, w.dtype)
+        scratch = _scratch(need, part.stop - part.start, w.dtype)
         _part(rule, w[part], g[part], [None if s is None else s[part] for s in slots],
               [s[part] for s in decaying], pre, scratch)
 

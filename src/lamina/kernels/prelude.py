@@ -25,6 +25,3 @@ class Prelude(NamedTuple):
     clipvalue: Any = None
     decay: Any = None
     flush: Any = None
-
-
-NOTHING = Prelude()

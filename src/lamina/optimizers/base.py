@@ -29,6 +29,7 @@ LearningRate = Union[float, Callable[[int], float]]
 # next flush: 32 steps at beta = 0.9 shrink it by only 0.9**32 ~ 0.03.
 _FLUSH_THRESHOLD = {np.dtype(np.float32): 1e-30, np.dtype(np.float64): 1e-290}
 _FLUSH_EVERY = 32
+_NO_PRELUDE = Prelude()
 
 
 class Optimizer:
@@ -332,6 +333,8 @@ class Optimizer:
         that is per parameter, or global)."""
         cast = dtype.type
         threshold = self._flush_threshold(t, dtype)
+        if threshold is None and self.clipvalue is None and not self.weight_decay:
+            return _NO_PRELUDE  # most steps of most optimizers
         return Prelude(clipvalue=None if self.clipvalue is None else cast(self.clipvalue),
                        decay=cast(1.0 - lr * self.weight_decay) if self.weight_decay else None,
                        flush=None if threshold is None else cast(threshold))
