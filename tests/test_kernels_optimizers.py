@@ -46,14 +46,14 @@ def make_arrays(rng, shape, dtype, strided_grad, strided_param, special):
     """w, g and a dict of slots (each >= 0 where the rule needs it: accumulated squares)."""
     def array(positive=False):
         values = rng.normal(size=shape) * 10.0 ** rng.integers(-3, 2)
-        return (np.abs(values) if positive else values).astype(dtype)
+        return np.array(np.abs(values) if positive else values, dtype=dtype)  # shape (): a 0-d array
 
     w, g = array(), array()
     if special and g.size:
         picks = rng.integers(0, g.size, size=min(3, g.size))
         g.flat[picks] = rng.choice([np.nan, np.inf, -np.inf, 0.0, 1e-42], size=len(picks))
     slots = {name: array(positive=name in ("r", "v", "v_max")) for name in ("v", "r", "m_g", "b", "m", "v_max")}
-    slots["r"] += slots["m_g"] ** 2  # r - m_g^2 >= 0, as the centered rule expects
+    slots["r"] = np.array(slots["r"] + slots["m_g"] ** 2, dtype=dtype)  # r - m_g^2 >= 0, as centered expects
     return strided(w) if strided_param else w, strided(g) if strided_grad else g, slots
 
 
