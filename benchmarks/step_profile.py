@@ -36,25 +36,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "src"))
 
-from workloads import WORKLOADS, load_data  # noqa: E402
-
-
-def build(keras, workload, inputs: int):
-    layers = keras.layers
-    keras.utils.set_random_seed(0)
-    model = keras.Sequential([layers.Input(shape=(inputs,))])
-    for units in workload.hidden:
-        if workload.batch_norm:
-            model.add(layers.Dense(units))
-            model.add(layers.BatchNormalization())
-            model.add(layers.Activation("relu"))
-        else:
-            model.add(layers.Dense(units, activation="relu"))
-        if workload.dropout:
-            model.add(layers.Dropout(workload.dropout))
-    model.add(layers.Dense(10, activation="softmax"))
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    return model
+from workloads import WORKLOADS, build_mlp, load_data  # noqa: E402
 
 
 def products_alone(workload, inputs: int, steps: int) -> float:
@@ -84,7 +66,8 @@ def profile(workload_name: str, kernel_name: str, steps: int, data_dir: str | No
     kernels.use(kernel_name)
     folder = str(Path(data_dir) / workload.dataset) if data_dir else None
     x_train, y_train, _, _ = load_data(workload, folder, tiny=False)
-    model = build(lamina.keras, workload, x_train.shape[1])
+    lamina.keras.utils.set_random_seed(0)
+    model = build_mlp(lamina.keras, workload, x_train.shape[1])
     rng = np.random.default_rng(0)
     batch = workload.batch_size
 

@@ -92,6 +92,24 @@ XOR_Y = np.array([[0], [1], [1], [0]], dtype=np.float32)
 
 
 # ----- Lamina and Keras: the same code, since Lamina's API is Keras's ------------------------------------------
+def build_mlp(keras, workload: Workload, inputs: int):
+    """The compiled MLP of workload A, B or D, with a Keras-compatible module (``lamina.keras`` or ``keras``)."""
+    layers = keras.layers
+    model = keras.Sequential([layers.Input(shape=(inputs,))])
+    for units in workload.hidden:
+        if workload.batch_norm:
+            model.add(layers.Dense(units))
+            model.add(layers.BatchNormalization())
+            model.add(layers.Activation("relu"))
+        else:
+            model.add(layers.Dense(units, activation="relu"))
+        if workload.dropout:
+            model.add(layers.Dropout(workload.dropout))
+    model.add(layers.Dense(10, activation="softmax"))
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
 def run_keras_api(keras, workload: Workload, data, epochs: int, seed: int) -> dict:
     """Build, train and time the workload with a Keras-compatible module: ``lamina.keras`` or ``keras``."""
     layers = keras.layers
@@ -110,18 +128,7 @@ def run_keras_api(keras, workload: Workload, data, epochs: int, seed: int) -> di
         return {"epoch_times": [elapsed], "accuracy": float(solved)}
 
     x_train, y_train, x_test, y_test = data
-    model = keras.Sequential([layers.Input(shape=(x_train.shape[1],))])
-    for units in workload.hidden:
-        if workload.batch_norm:
-            model.add(layers.Dense(units))
-            model.add(layers.BatchNormalization())
-            model.add(layers.Activation("relu"))
-        else:
-            model.add(layers.Dense(units, activation="relu"))
-        if workload.dropout:
-            model.add(layers.Dropout(workload.dropout))
-    model.add(layers.Dense(10, activation="softmax"))
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model = build_mlp(keras, workload, x_train.shape[1])
     times: list[float] = []
 
     class EpochTimer(keras.callbacks.Callback):
