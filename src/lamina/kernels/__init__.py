@@ -33,6 +33,7 @@ The interface (arrays in place where said; scalars already of the arrays' dtype;
     dropout_forward(x, raw, threshold, scale) -> (out, mask)
     batch_norm_forward(x, gamma, beta, epsilon) -> (y, x_hat, mean, var, inv_std)
     batch_norm_backward(g, x_hat, gamma, inv_std, want_dx=True) -> (dx, dgamma, dbeta)
+    softmax_forward(z, axis) -> probabilities
     softmax_cross_entropy_forward(z, labels, axis) -> (per_sample, log_probs)
     softmax_cross_entropy_backward(log_probs, labels, axis, factor) -> dz
     sigmoid_cross_entropy_forward(z, y) -> per_element
@@ -55,7 +56,7 @@ from typing import Any, Callable
 from .prelude import Prelude
 
 NAMES = ("sgd_update", "adagrad_update", "rmsprop_update", "adam_update", "nadam_update", "bias_act_forward",
-         "bias_act_backward", "dropout_forward", "batch_norm_forward", "batch_norm_backward",
+         "bias_act_backward", "dropout_forward", "batch_norm_forward", "batch_norm_backward", "softmax_forward",
          "softmax_cross_entropy_forward", "softmax_cross_entropy_backward", "sigmoid_cross_entropy_forward",
          "sigmoid_cross_entropy_backward")
 _MODULES = {"numpy": ("numpy_optimizers", "numpy_layers"), "numba": ("numba_optimizers", "numba_layers")}

@@ -28,8 +28,9 @@ _ACTIVATION_CODES = {None: 0, "linear": 0, "relu": 1, "sigmoid": 2, "tanh": 3, "
 
 
 def _rows(array: np.ndarray) -> np.ndarray | None:
-    """``array`` as a C-contiguous (rows, last axis) view, or None when that would need a copy."""
-    if array.dtype not in _FLOATS or array.ndim == 0 or not array.flags.c_contiguous:
+    """``array`` as a C-contiguous (rows, last axis) view; None when that would need a copy, and for an empty
+    array (whose loops would read a row's first element)."""
+    if array.dtype not in _FLOATS or array.ndim == 0 or array.size == 0 or not array.flags.c_contiguous:
         return None
     return array.reshape(-1, array.shape[-1]) if array.ndim != 2 else array
 
@@ -263,6 +264,31 @@ def _log_softmax_rows(z, log_probs):
         log_norm = np.log(total)
         for c in range(cols):
             log_probs[r, c] -= log_norm                    # log softmax(z) = z - max - log sum e^(z - max)
+
+
+@serial
+def _softmax_rows(z, out):
+    rows, cols = z.shape
+    for r in range(rows):
+        top = z[r, 0]
+        for c in range(1, cols):
+            top = np.maximum(top, z[r, c])
+        total = type(top)(0)
+        for c in range(cols):
+            e = np.exp(z[r, c] - top)
+            out[r, c] = e
+            total += e
+        for c in range(cols):
+            out[r, c] /= total                             # e^(z - max) / sum e^(z - max)
+
+
+def softmax_forward(z, axis):
+    rows = _rows(z) if axis in (-1, z.ndim - 1) else None
+    if rows is None:
+        return numpy_layers.softmax_forward(z, axis)
+    out = np.empty(z.shape, z.dtype)
+    _softmax_rows(rows, _rows(out))
+    return out
 
 
 @serial

@@ -163,6 +163,14 @@ def batch_norm_backward(g: np.ndarray, x_hat: np.ndarray, gamma: np.ndarray | No
 
 
 # ----- fused losses ------------------------------------------------------------------------------------------
+def softmax_forward(z: np.ndarray, axis: int) -> np.ndarray:
+    """softmax(z) = e^z_i / sum_j e^z_j over ``axis``, as a new array. Subtracting the max first changes nothing
+    (it cancels in the ratio) and keeps every exponent <= 0."""
+    e = np.exp(z - z.max(axis=axis, keepdims=True))
+    e /= e.sum(axis=axis, keepdims=True)
+    return e
+
+
 def softmax_cross_entropy_forward(z: np.ndarray, labels: np.ndarray, axis: int
                                   ) -> tuple[np.ndarray, np.ndarray]:
     """Per-sample -sum_i y_i log(softmax(z)_i) over ``axis`` and the log-probabilities (saved for backward).
