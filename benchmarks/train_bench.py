@@ -84,7 +84,15 @@ def run_child(python: str, framework: str, workload: str, args) -> dict | None:
     src = str(HERE.parent / "src")
     env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
     env.update(FRAMEWORK_ENV.get(framework, {}))
-    done = subprocess.run(command, capture_output=True, text=True, env=env)
+    pin = None
+    if args.cpus:
+        # Every framework on the same CPUs, its thread pools sized to them (OpenBLAS, Numba, Lamina and JAX read
+        # the affinity; PyTorch is told): on a machine busy with other work, threads that wait for each other
+        # at every product (OpenBLAS's, OpenMP's) otherwise lose whole time slices and the run measures that.
+        cpus = {int(c) for c in args.cpus.split(",")}
+        env["BENCH_THREADS"] = str(len(cpus))
+        pin = lambda: os.sched_setaffinity(0, cpus)
+    done = subprocess.run(command, capture_output=True, text=True, env=env, preexec_fn=pin)
     for line in done.stdout.splitlines():
         if line.startswith("RESULT "):
             return json.loads(line[len("RESULT "):])
@@ -148,6 +156,16 @@ def kernel_backend(python: str) -> str:
     return done.stdout.strip() or f"unknown ({done.stderr.strip().splitlines()[-1:]})"
 
 
+def products_alone(workload: str, args) -> float:
+    """``numpy_matmul_gflops`` in a fresh process, pinned like the frameworks when --cpus is given."""
+    cpus = {int(c) for c in args.cpus.split(",")} if args.cpus else None
+    done = subprocess.run([sys.executable, str(HERE / "train_bench.py"), "--products-child", workload],
+                          capture_output=True, text=True, preexec_fn=(lambda: os.sched_setaffinity(0, cpus))
+                          if cpus else None)
+    found = [line.split()[1] for line in done.stdout.splitlines() if line.startswith("GFLOPS ")]
+    return float(found[0]) if found else float("nan")
+
+
 def import_time(python: str, module: str, repeats: int = 5) -> float:
     code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
     env = dict(os.environ)
@@ -170,9 +188,15 @@ def main() -> None:
     parser.add_argument("--keras-python", default=sys.executable, help="interpreter that has keras installed")
     parser.add_argument("--keras-jax-python", default=None,
                         help="interpreter that has keras and jax installed (default: --keras-python)")
+    parser.add_argument("--cpus", default=None, help="run every framework pinned to these CPUs, e.g. 0 (one core) "
+                        "or 0,1: a fairer comparison on a machine busy with other work")
     parser.add_argument("--tiny", action="store_true", help="synthetic data, 1 epoch, 1 repeat: a smoke run")
     parser.add_argument("--child", nargs=2, metavar=("FRAMEWORK", "WORKLOAD"), help=argparse.SUPPRESS)
+    parser.add_argument("--products-child", metavar="WORKLOAD", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.products_child:
+        print(f"GFLOPS {numpy_matmul_gflops(args.products_child, 60000)}")
+        return
     if args.tiny:
         args.epochs, args.repeats = 1, 1
     if args.child:
@@ -195,7 +219,8 @@ def main() -> None:
             print(f"{name}: {modules[name]} is not installed for {pythons[name]}; skipped")
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}; epochs per run {args.epochs}, repeats {args.repeats}"
-          f"{', TINY synthetic data' if args.tiny else ''}")
+          f"{', TINY synthetic data' if args.tiny else ''}{f', pinned to CPUs {args.cpus}' if args.cpus else ''}; "
+          f"load average {os.getloadavg()[0]:.1f}")
     print(f"import lamina: {import_time(sys.executable, 'lamina') * 1000:.0f} ms")
     if "lamina" in frameworks:
         print(f"lamina kernels: {kernel_backend(sys.executable)}")
@@ -245,8 +270,7 @@ def main() -> None:
             # The hand-written NumPy program against PyTorch: what any NumPy-only library could reach at best.
             print(f"  numpy (hand-written floor) / torch: {summary['numpy'] / summary['torch']:.3g}x")
         if workload != "C" and not args.tiny:
-            samples = 60000
-            print(f"  NumPy, the same matrix products alone: {numpy_matmul_gflops(workload, samples):.1f} GFLOP/s")
+            print(f"  NumPy, the same matrix products alone: {products_alone(workload, args):.1f} GFLOP/s")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ Workloads (batch size, epochs are set by the driver):
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -184,7 +185,8 @@ def run_torch(workload: Workload, data, epochs: int, seed: int, fused: bool = Fa
     import torch
 
     torch.manual_seed(seed)
-    torch.set_num_threads(2)
+    # Two threads (this machine's cores), or one per CPU the driver pinned the process to (--cpus).
+    torch.set_num_threads(int(os.environ.get("BENCH_THREADS", "2")))
     if workload.dataset == "xor":
         model = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.LeakyReLU(0.2), torch.nn.Linear(2, 1))
         torch.nn.init.kaiming_normal_(model[0].weight)
