@@ -250,35 +250,34 @@ def batch_norm_backward(g, x_hat, gamma, inv_std, want_dx=True):
 
 # ----- fused losses ------------------------------------------------------------------------------------------
 @serial
+def _shift_and_sum(row, out, keep_exponents):
+    """sum_j e^(z_j - max z) over one row, writing z_j - max z (or, with ``keep_exponents``, the e^(z_j - max z))
+    into ``out``. Subtracting the max cancels in every ratio and keeps every exponent <= 0."""
+    top = row[0]
+    for c in range(1, row.size):
+        top = np.maximum(top, row[c])
+    total = type(top)(0)
+    for c in range(row.size):
+        shifted = row[c] - top
+        e = np.exp(shifted)
+        out[c] = e if keep_exponents else shifted
+        total += e
+    return total
+
+
+@serial
 def _log_softmax_rows(z, log_probs):
-    rows, cols = z.shape
-    for r in range(rows):
-        top = z[r, 0]
-        for c in range(1, cols):
-            top = np.maximum(top, z[r, c])                 # the max cancels in the ratio; exponents <= 0
-        total = type(top)(0)
-        for c in range(cols):
-            shifted = z[r, c] - top
-            log_probs[r, c] = shifted
-            total += np.exp(shifted)
-        log_norm = np.log(total)
-        for c in range(cols):
+    for r in range(z.shape[0]):
+        log_norm = np.log(_shift_and_sum(z[r], log_probs[r], False))
+        for c in range(z.shape[1]):
             log_probs[r, c] -= log_norm                    # log softmax(z) = z - max - log sum e^(z - max)
 
 
 @serial
 def _softmax_rows(z, out):
-    rows, cols = z.shape
-    for r in range(rows):
-        top = z[r, 0]
-        for c in range(1, cols):
-            top = np.maximum(top, z[r, c])
-        total = type(top)(0)
-        for c in range(cols):
-            e = np.exp(z[r, c] - top)
-            out[r, c] = e
-            total += e
-        for c in range(cols):
+    for r in range(z.shape[0]):
+        total = _shift_and_sum(z[r], out[r], True)
+        for c in range(z.shape[1]):
             out[r, c] /= total                             # e^(z - max) / sum e^(z - max)
 
 
