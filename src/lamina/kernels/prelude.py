@@ -25,3 +25,6 @@ class Prelude(NamedTuple):
     clipvalue: Any = None
     decay: Any = None
     flush: Any = None
+
+
+NO_PRELUDE = Prelude()  # a step with nothing around the rule: the one to pass, so that kernels can tell at once

@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterable, Sequence, Union
 import numpy as np
 
 from ..kernels import blocks
-from ..kernels.prelude import Prelude
+from ..kernels.prelude import NO_PRELUDE, Prelude
 from ..packing import flat_base
 from . import schedules as _schedules
 from .checks import _check_float, _grad_array, _param_array
@@ -29,7 +29,6 @@ LearningRate = Union[float, Callable[[int], float]]
 # next flush: 32 steps at beta = 0.9 shrink it by only 0.9**32 ~ 0.03.
 _FLUSH_THRESHOLD = {np.dtype(np.float32): 1e-30, np.dtype(np.float64): 1e-290}
 _FLUSH_EVERY = 32
-_NO_PRELUDE = Prelude()
 
 
 class Optimizer:
@@ -334,7 +333,7 @@ class Optimizer:
         cast = dtype.type
         threshold = self._flush_threshold(t, dtype)
         if threshold is None and self.clipvalue is None and not self.weight_decay:
-            return _NO_PRELUDE  # most steps of most optimizers
+            return NO_PRELUDE  # most steps of most optimizers
         return Prelude(clipvalue=None if self.clipvalue is None else cast(self.clipvalue),
                        decay=cast(1.0 - lr * self.weight_decay) if self.weight_decay else None,
                        flush=None if threshold is None else cast(threshold))
