@@ -4,11 +4,21 @@
     python benchmarks/train_bench.py -w A,C --repeats 5   # a subset
     python benchmarks/train_bench.py --tiny               # seconds: synthetic data, for CI
     python benchmarks/train_bench.py --keras-python /path/to/venv-with-tensorflow/bin/python
+    python benchmarks/train_bench.py -f lamina,lamina-numpy,torch,torch-fused,keras-jax \
+        --keras-jax-python /path/to/venv-with-keras-and-jax/bin/python
+
+Frameworks: ``lamina`` (with its compiled kernels when the ``fast`` extra, numba, is installed; else NumPy),
+``lamina-numpy`` (the same with ``LAMINA_KERNELS=numpy``), ``torch`` (its default Adam), ``torch-fused``
+(``Adam(fused=True)``), ``keras`` (Keras 3 on whatever backend its interpreter defaults to, TensorFlow in a
+``tensorflow-cpu`` venv), ``keras-jax`` (Keras 3 with ``KERAS_BACKEND=jax``: XLA compiles the whole step) and
+``numpy`` (the hand-written program of ``numpy_floor.py``).
 
 Each (framework, workload) run is a fresh process; frameworks alternate within every repeat so that machine
 noise spreads evenly. Per workload it prints the median steady-state epoch time of each framework (epochs after
-the first; several epochs because Adam's moments decay into slow subnormal floats after about two), the ratios
-of Lamina to the others and of the hand-written NumPy program (``numpy_floor.py``) to PyTorch, the test accuracy after the same epochs, the peak resident memory of the process, and the
+the first; several epochs because Adam's moments decay into slow subnormal floats after about two), the first
+epoch's extra time over a steady one (graph tracing and XLA compilation for Keras on JAX; for Lamina, the time
+its kernels spent compiling or loading from the disk cache is printed beside it), the ratios
+of Lamina to the others (and to the fastest of them) and of the hand-written NumPy program (``numpy_floor.py``) to PyTorch, the test accuracy after the same epochs, the peak resident memory of the process, and the
 GFLOP/s that the dense layers' matrix products achieved against NumPy doing the same products alone. It also
 times ``import lamina``. MNIST / Fashion-MNIST are read from --data, else $LAMINA_DATA, else ../shared/datasets.
 """
@@ -57,6 +67,12 @@ def child(framework: str, workload_name: str, epochs: int, seed: int, data_dir: 
     print("RESULT " + json.dumps(result))
 
 
+# Environment of each framework's child process, on top of the driver's.
+FRAMEWORK_ENV = {"lamina-numpy": {"LAMINA_KERNELS": "numpy"}, "keras-jax": {"KERAS_BACKEND": "jax"},
+                 "keras": {}}
+LAMINAS = ("lamina", "lamina-numpy")
+
+
 def run_child(python: str, framework: str, workload: str, args) -> dict | None:
     command = [python, str(HERE / "train_bench.py"), "--child", framework, workload, "--epochs",
                str(args.epochs), "--seed", str(args.seed)]
@@ -67,7 +83,16 @@ def run_child(python: str, framework: str, workload: str, args) -> dict | None:
     env = dict(os.environ)
     src = str(HERE.parent / "src")
     env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
-    done = subprocess.run(command, capture_output=True, text=True, env=env)
+    env.update(FRAMEWORK_ENV.get(framework, {}))
+    pin = None
+    if args.cpus:
+        # Every framework on the same CPUs, its thread pools sized to them (OpenBLAS, Numba, Lamina and JAX read
+        # the affinity; PyTorch is told): on a machine busy with other work, threads that wait for each other
+        # at every product (OpenBLAS's, OpenMP's) otherwise lose whole time slices and the run measures that.
+        cpus = {int(c) for c in args.cpus.split(",")}
+        env["BENCH_THREADS"] = str(len(cpus))
+        pin = lambda: os.sched_setaffinity(0, cpus)
+    done = subprocess.run(command, capture_output=True, text=True, env=env, preexec_fn=pin)
     for line in done.stdout.splitlines():
         if line.startswith("RESULT "):
             return json.loads(line[len("RESULT "):])
@@ -76,8 +101,16 @@ def run_child(python: str, framework: str, workload: str, args) -> dict | None:
     return None
 
 
-def available(python: str, module: str) -> bool:
-    return subprocess.run([python, "-c", f"import {module}"], capture_output=True).returncode == 0
+def available(python: str, module: str, framework: str) -> bool:
+    env = {**os.environ, **FRAMEWORK_ENV.get(framework, {})}
+    return subprocess.run([python, "-c", f"import {module}"], capture_output=True, env=env).returncode == 0
+
+
+def first_epoch_extra(results: list[dict]) -> float | None:
+    """Median over runs of the first epoch's time minus the run's median steady epoch: start-up work."""
+    extras = [r["epoch_times"][0] - statistics.median(r["epoch_times"][1:]) for r in results
+              if len(r["epoch_times"]) > 1]
+    return statistics.median(extras) if extras else None
 
 
 def steady_epoch_time(results: list[dict]) -> float:
@@ -113,6 +146,26 @@ def numpy_matmul_gflops(workload_name: str, samples: int, repeats: int = 3) -> f
     return flops / best / 1e9
 
 
+def kernel_backend(python: str) -> str:
+    """Which kernels the lamina runs use (chosen as at the first fit: numba when installed, unless
+    LAMINA_KERNELS=numpy)."""
+    code = "from lamina import kernels; kernels.choose(); print(kernels.backend_name())"
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(HERE.parent / "src") + os.pathsep + env.get("PYTHONPATH", "")
+    done = subprocess.run([python, "-c", code], capture_output=True, text=True, env=env)
+    return done.stdout.strip() or f"unknown ({done.stderr.strip().splitlines()[-1:]})"
+
+
+def products_alone(workload: str, args) -> float:
+    """``numpy_matmul_gflops`` in a fresh process, pinned like the frameworks when --cpus is given."""
+    cpus = {int(c) for c in args.cpus.split(",")} if args.cpus else None
+    done = subprocess.run([sys.executable, str(HERE / "train_bench.py"), "--products-child", workload],
+                          capture_output=True, text=True, preexec_fn=(lambda: os.sched_setaffinity(0, cpus))
+                          if cpus else None)
+    found = [line.split()[1] for line in done.stdout.splitlines() if line.startswith("GFLOPS ")]
+    return float(found[0]) if found else float("nan")
+
+
 def import_time(python: str, module: str, repeats: int = 5) -> float:
     code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
     env = dict(os.environ)
@@ -125,16 +178,25 @@ def import_time(python: str, module: str, repeats: int = 5) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description="Lamina vs PyTorch vs Keras training speed")
     parser.add_argument("-w", "--workloads", default="A,B,C,D")
-    parser.add_argument("-f", "--frameworks", default="lamina,torch,torch-fused,keras,numpy",
-                        help="numpy: the hand-written NumPy program of numpy_floor.py")
+    parser.add_argument("-f", "--frameworks", default="lamina,lamina-numpy,torch,torch-fused,keras,keras-jax,numpy",
+                        help="any of lamina, lamina-numpy, torch, torch-fused, keras, keras-jax, numpy (the "
+                             "hand-written NumPy program of numpy_floor.py)")
     parser.add_argument("--epochs", type=int, default=3, help="epochs per run (C always runs its 100 steps)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--data", default=None, help="folder with mnist/ and fashion-mnist/ IDX files")
     parser.add_argument("--keras-python", default=sys.executable, help="interpreter that has keras installed")
+    parser.add_argument("--keras-jax-python", default=None,
+                        help="interpreter that has keras and jax installed (default: --keras-python)")
+    parser.add_argument("--cpus", default=None, help="run every framework pinned to these CPUs, e.g. 0 (one core) "
+                        "or 0,1: a fairer comparison on a machine busy with other work")
     parser.add_argument("--tiny", action="store_true", help="synthetic data, 1 epoch, 1 repeat: a smoke run")
     parser.add_argument("--child", nargs=2, metavar=("FRAMEWORK", "WORKLOAD"), help=argparse.SUPPRESS)
+    parser.add_argument("--products-child", metavar="WORKLOAD", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.products_child:
+        print(f"GFLOPS {numpy_matmul_gflops(args.products_child, 60000)}")
+        return
     if args.tiny:
         args.epochs, args.repeats = 1, 1
     if args.child:
@@ -142,19 +204,26 @@ def main() -> None:
         return
     args.data = args.data or default_data_dir()
 
-    pythons = {"lamina": sys.executable, "torch": sys.executable, "torch-fused": sys.executable,
-               "keras": args.keras_python, "numpy": sys.executable}
-    modules = {"lamina": "numpy", "torch": "torch", "torch-fused": "torch", "keras": "keras", "numpy": "numpy"}
+    pythons = {"lamina": sys.executable, "lamina-numpy": sys.executable, "torch": sys.executable,
+               "torch-fused": sys.executable, "keras": args.keras_python,
+               "keras-jax": args.keras_jax_python or args.keras_python, "numpy": sys.executable}
+    modules = {"lamina": "numpy", "lamina-numpy": "numpy", "torch": "torch", "torch-fused": "torch",
+               "keras": "keras", "keras-jax": "keras, jax", "numpy": "numpy"}
     frameworks = []
     for name in args.frameworks.split(","):
-        if available(pythons[name], modules[name]):
+        if name not in pythons:
+            parser.error(f"unknown framework {name!r}; known: {', '.join(pythons)}")
+        if available(pythons[name], modules[name], name):
             frameworks.append(name)
         else:
             print(f"{name}: {modules[name]} is not installed for {pythons[name]}; skipped")
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}; epochs per run {args.epochs}, repeats {args.repeats}"
-          f"{', TINY synthetic data' if args.tiny else ''}")
+          f"{', TINY synthetic data' if args.tiny else ''}{f', pinned to CPUs {args.cpus}' if args.cpus else ''}; "
+          f"load average {os.getloadavg()[0]:.1f}")
     print(f"import lamina: {import_time(sys.executable, 'lamina') * 1000:.0f} ms")
+    if "lamina" in frameworks:
+        print(f"lamina kernels: {kernel_backend(sys.executable)}")
 
     for workload in args.workloads.split(","):
         results: dict[str, list[dict]] = {f: [] for f in frameworks}
@@ -180,16 +249,28 @@ def main() -> None:
                         f"   peak RSS {rss:7.0f} MB")
             if "gflops_per_epoch" in runs[0]:
                 line += f"   {runs[0]['gflops_per_epoch'] / summary[framework]:6.1f} GFLOP/s in matmuls"
+            extra = first_epoch_extra(runs)
+            if extra is not None:
+                line += f"   first epoch +{extra:.2f} s"
+                compile_times = [r["compile_s"] for r in runs if r.get("compile_s") is not None]
+                if compile_times:
+                    line += f" (kernels compiled or loaded in {statistics.median(compile_times):.2f} s)"
             print(line)
-        for reference in ("torch", "torch-fused", "keras", "numpy"):
-            if "lamina" in summary and reference in summary:
-                print(f"  lamina / {reference}: {summary['lamina'] / summary[reference]:.3g}x")
+        peers = {f: t for f, t in summary.items() if f not in LAMINAS and f != "numpy"}
+        for lamina in LAMINAS:
+            if lamina not in summary:
+                continue
+            for reference in (*LAMINAS, "torch", "torch-fused", "keras", "keras-jax", "numpy"):
+                if reference in summary and reference != lamina:
+                    print(f"  {lamina} / {reference}: {summary[lamina] / summary[reference]:.3g}x")
+            if peers:
+                fastest = min(peers, key=peers.get)
+                print(f"  {lamina} / fastest peer ({fastest}): {summary[lamina] / peers[fastest]:.3g}x")
         if "numpy" in summary and "torch" in summary:
             # The hand-written NumPy program against PyTorch: what any NumPy-only library could reach at best.
             print(f"  numpy (hand-written floor) / torch: {summary['numpy'] / summary['torch']:.3g}x")
         if workload != "C" and not args.tiny:
-            samples = 60000
-            print(f"  NumPy, the same matrix products alone: {numpy_matmul_gflops(workload, samples):.1f} GFLOP/s")
+            print(f"  NumPy, the same matrix products alone: {products_alone(workload, args):.1f} GFLOP/s")
 
 
 if __name__ == "__main__":

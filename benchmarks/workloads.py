@@ -14,6 +14,7 @@ Workloads (batch size, epochs are set by the driver):
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,6 +93,24 @@ XOR_Y = np.array([[0], [1], [1], [0]], dtype=np.float32)
 
 
 # ----- Lamina and Keras: the same code, since Lamina's API is Keras's ------------------------------------------
+def build_mlp(keras, workload: Workload, inputs: int):
+    """The compiled MLP of workload A, B or D, with a Keras-compatible module (``lamina.keras`` or ``keras``)."""
+    layers = keras.layers
+    model = keras.Sequential([layers.Input(shape=(inputs,))])
+    for units in workload.hidden:
+        if workload.batch_norm:
+            model.add(layers.Dense(units))
+            model.add(layers.BatchNormalization())
+            model.add(layers.Activation("relu"))
+        else:
+            model.add(layers.Dense(units, activation="relu"))
+        if workload.dropout:
+            model.add(layers.Dropout(workload.dropout))
+    model.add(layers.Dense(10, activation="softmax"))
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
 def run_keras_api(keras, workload: Workload, data, epochs: int, seed: int) -> dict:
     """Build, train and time the workload with a Keras-compatible module: ``lamina.keras`` or ``keras``."""
     layers = keras.layers
@@ -110,18 +129,7 @@ def run_keras_api(keras, workload: Workload, data, epochs: int, seed: int) -> di
         return {"epoch_times": [elapsed], "accuracy": float(solved)}
 
     x_train, y_train, x_test, y_test = data
-    model = keras.Sequential([layers.Input(shape=(x_train.shape[1],))])
-    for units in workload.hidden:
-        if workload.batch_norm:
-            model.add(layers.Dense(units))
-            model.add(layers.BatchNormalization())
-            model.add(layers.Activation("relu"))
-        else:
-            model.add(layers.Dense(units, activation="relu"))
-        if workload.dropout:
-            model.add(layers.Dropout(workload.dropout))
-    model.add(layers.Dense(10, activation="softmax"))
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model = build_mlp(keras, workload, x_train.shape[1])
     times: list[float] = []
 
     class EpochTimer(keras.callbacks.Callback):
@@ -137,15 +145,24 @@ def run_keras_api(keras, workload: Workload, data, epochs: int, seed: int) -> di
 
 
 def run_lamina(workload: Workload, data, epochs: int, seed: int) -> dict:
+    """Lamina with the kernels ``lamina.kernels`` chooses (``LAMINA_KERNELS=numpy`` forces NumPy's); the time
+    its kernels spent compiling, or loading from the disk cache, is reported as ``compile_s``."""
     import lamina.keras
-    return run_keras_api(lamina.keras, workload, data, epochs, seed)
+    from lamina import kernels
+    result = run_keras_api(lamina.keras, workload, data, epochs, seed)
+    result["compile_s"] = kernels.compile_seconds()
+    result["kernels"] = kernels.backend_name()
+    return result
 
 
 def run_keras(workload: Workload, data, epochs: int, seed: int) -> dict:
+    """Keras 3 on the backend that ``KERAS_BACKEND`` names (the driver sets ``jax`` for ``keras-jax``)."""
     import os
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import keras
-    return run_keras_api(keras, workload, data, epochs, seed)
+    result = run_keras_api(keras, workload, data, epochs, seed)
+    result["backend"] = keras.backend.backend()
+    return result
 
 
 # ----- PyTorch -----------------------------------------------------------------------------------------------
@@ -168,7 +185,8 @@ def run_torch(workload: Workload, data, epochs: int, seed: int, fused: bool = Fa
     import torch
 
     torch.manual_seed(seed)
-    torch.set_num_threads(2)
+    # Two threads (this machine's cores), or one per CPU the driver pinned the process to (--cpus).
+    torch.set_num_threads(int(os.environ.get("BENCH_THREADS", "2")))
     if workload.dataset == "xor":
         model = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.LeakyReLU(0.2), torch.nn.Linear(2, 1))
         torch.nn.init.kaiming_normal_(model[0].weight)
@@ -218,6 +236,8 @@ RUNNERS = {
     "lamina": run_lamina,
     "torch": run_torch,
     "torch-fused": lambda w, d, e, s: run_torch(w, d, e, s, fused=True),
+    "lamina-numpy": run_lamina,
     "keras": run_keras,
+    "keras-jax": run_keras,
     "numpy": run_numpy,
 }

@@ -3,8 +3,12 @@
 The speed work (lamina/packing.py, the flat optimizer update, gradients written straight into preallocated
 buffers) must change nothing but the time: the same elementwise operations run in the same order, so the
 results are compared bit for bit, not to a tolerance.
+
+These tests run on NumPy's kernels (whose blocks and threads they look into); the compiled kernels are
+compared with NumPy's in tests/test_kernels_*.py.
 """
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,11 +17,19 @@ import numpy as np
 import pytest
 
 import lamina
-from lamina import optimizers
+from lamina import kernels, optimizers
 from lamina.keras import layers
 from lamina.packing import flat_base, pack
 
 ROOT = Path(__file__).resolve().parents[1]
+NUMPY_KERNELS = {**os.environ, "LAMINA_KERNELS": "numpy"}  # for the tests' child processes
+
+
+@pytest.fixture(autouse=True)
+def numpy_kernels():
+    kernels.use("numpy")
+    yield
+    kernels.use(None)
 
 
 def make_params(rng, shapes=((5, 4), (4,), (4, 3), (3,))):
@@ -163,7 +175,7 @@ def test_benchmarks_run_in_tiny_mode():
 @pytest.mark.parametrize("make_optimizer", [OPTIMIZERS[1], OPTIMIZERS[4], OPTIMIZERS[5]])
 def test_flat_update_in_cache_blocks_equals_per_parameter_update(make_optimizer):
     """Buffers larger than two cache blocks are updated block by block: still the same numbers."""
-    from lamina.optimizers import blocks
+    from lamina.kernels import blocks
     rng = np.random.default_rng(4)
     plain = make_params(rng, ((300, 500), (500,), (70, 11)))
     assert sum(p.data.size for p in plain) >= 2 * blocks.CACHE_BLOCK
@@ -185,7 +197,7 @@ def test_flat_update_in_cache_blocks_equals_per_parameter_update(make_optimizer)
 @pytest.mark.parametrize("make_optimizer", [OPTIMIZERS[4], OPTIMIZERS[6], OPTIMIZERS[7], OPTIMIZERS[3]])
 def test_flat_update_split_over_two_threads_equals_one_thread(make_optimizer, monkeypatch):
     """A large buffer's update runs in two halves on two threads: the same numbers, bit for bit."""
-    from lamina.optimizers import blocks
+    from lamina.kernels import blocks
     from lamina.utils import blas_threads
     monkeypatch.setattr(blocks, "PARALLEL_MIN", 1000)
     monkeypatch.setattr(blocks, "PARALLEL_BLOCK", 3001)  # blocks that do not divide the halves evenly
@@ -218,7 +230,7 @@ def test_flat_update_split_over_two_threads_equals_one_thread(make_optimizer, mo
 
 
 def test_split_update_raises_what_the_worker_raised(monkeypatch):
-    from lamina.optimizers import blocks
+    from lamina.kernels import blocks
     from lamina.utils import blas_threads
     monkeypatch.setattr(blas_threads, "release_idle_blas_workers", lambda own_threads=0: True)
     seen = []
@@ -259,7 +271,7 @@ def test_training_with_the_real_two_thread_update_equals_one_thread():
     code = r"""
 import numpy as np, lamina
 from lamina.keras import layers
-from lamina.optimizers import blocks
+from lamina.kernels import blocks
 blocks.PARALLEL_MIN, blocks.PARALLEL_BLOCK, blocks.CACHE_BLOCK = 1000, 3001, 2000  # the 11,139 weights below: split
 rng = np.random.default_rng(0)
 x = rng.normal(size=(256, 20)).astype(np.float32); y = rng.integers(0, 3, 256)
@@ -278,17 +290,18 @@ from lamina.utils import blas_threads
 assert (blocks._pool is not None) == blas_threads.available(), "the split path did not run"
 print("ok", blas_threads.available())
 """
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env=NUMPY_KERNELS)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("ok")
 
 
-@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="fork() is POSIX only")
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork() is POSIX only")
 def test_split_update_still_works_in_a_forked_child():
     """The parent's worker thread does not survive fork(); the child must not wait for it."""
     code = r"""
 import os, numpy as np
-from lamina.optimizers import blocks
+from lamina.kernels import blocks
 from lamina.utils import blas_threads
 blas_threads.release_idle_blas_workers = lambda own_threads=0: True   # split even without OpenBLAS
 seen = []
@@ -303,6 +316,7 @@ _, status = os.waitpid(pid, 0)
 assert os.waitstatus_to_exitcode(status) == 0, status
 print("ok")
 """
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          env=NUMPY_KERNELS)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"

@@ -35,7 +35,9 @@ from numpy.lib.stride_tricks import as_strided
 
 from .conv_geometry import (Pads, effective_size, padded_output_length, transpose_crop_start,
                             transpose_output_length, window_pads)
-from .functional import FUSABLE_ACTIVATIONS, _activation_backward, _activation_forward, _leaky_slope, batch_sum
+from . import kernels
+from .functional import FUSABLE_ACTIVATIONS
+from .kernels.numpy_layers import batch_sum
 from .tensor import Tensor, as_tensor, gradient_target
 from .workspace import scratch
 
@@ -253,18 +255,13 @@ class _Depthwise:
 
 # ----- the primitives ----------------------------------------------------------------------------------------
 def _finish(z: np.ndarray, bias: Tensor | None, activation: str | None, alpha: float):
-    """Add the bias and apply the fused activation in place; return (output, slope of leaky ReLU or None)."""
-    if bias is not None:
-        z += bias.data
-    if activation == "leaky_relu":
-        slope = _leaky_slope(z, alpha)
-        return np.multiply(z, slope, out=z), slope
-    return _activation_forward(activation, z, alpha), None
+    """Add the bias and apply the fused activation in place (the kernels seam, as Dense does); return (output,
+    what the backward needs besides it)."""
+    return kernels.bias_act_forward(z, None if bias is None else bias.data, activation, alpha)
 
 
-def _dz(g: np.ndarray, out: np.ndarray, slope: np.ndarray | None, activation: str | None, alpha: float) -> np.ndarray:
-    dz = g * slope if slope is not None else _activation_backward(activation, g, out, alpha)
-    return np.ascontiguousarray(dz)
+def _dz(g: np.ndarray, out: np.ndarray, saved: np.ndarray | None, activation: str | None, alpha: float) -> np.ndarray:
+    return np.ascontiguousarray(kernels.bias_act_backward(g, out, saved, activation, alpha)[0])
 
 
 def conv(x: Any, kernel: Tensor, bias: Tensor | None = None, strides: Any = 1, padding: str | Pads = "valid",

@@ -1,7 +1,10 @@
 """Activation functions (section 3), fused losses, and the fused layer primitives.
 
 Each function here is one primitive with a hand-derived VJP, chosen because it is faster or more stable than
-composing smaller ops; each derivation is written beside it in the notes' symbols.
+composing smaller ops; each derivation is written beside it in the notes' symbols. The array work of the
+activations, the dense layer's bias and activation, dropout, batch norm and the fused losses is done by
+``lamina.kernels`` (NumPy's passes, or compiled loops with the ``fast`` extra); this file holds the autodiff
+side: arguments, checks, the Tensor and its VJP.
 """
 
 from __future__ import annotations
@@ -12,79 +15,45 @@ from typing import Any, Callable
 
 import numpy as np
 
+from . import kernels
+from .kernels.numpy_layers import batch_sum, leaky_slope
 from .tensor import Tensor, as_tensor, gradient_target
-
-
-# ----- two passes that every layer needs ---------------------------------------------------------------------
-_ONES: dict[tuple[int, np.dtype], np.ndarray] = {}
-
-
-def batch_sum(values: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """The sum over every axis but the last (a bias or BatchNorm gradient, a batch mean), as ``ones @ values``.
-
-    BLAS's matrix-vector product does it about 3x faster than ``np.add.reduce(values, axis=0)`` on
-    (batch, units) arrays: 2.0 against 4.7 us on 128 x 256, 16 against 50 us on 256 x 2048. The sum is the same
-    up to float rounding (another order of additions).
-    """
-    rows = values if values.ndim == 2 else values.reshape(-1, values.shape[-1])
-    if rows.dtype not in (np.float32, np.float64):
-        return np.add.reduce(rows, axis=0, out=out)
-    key = (rows.shape[0], rows.dtype)
-    ones = _ONES.get(key)
-    if ones is None:
-        if len(_ONES) > 64:  # many batch sizes (e.g. a growing evaluation set): start over
-            _ONES.clear()
-        ones = _ONES[key] = np.ones(rows.shape[0], rows.dtype)
-        ones.flags.writeable = False
-    return np.matmul(ones, rows, out=out)
-
-
-def times_positive(g: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """``g`` where ``values > 0``, else 0: ReLU's backward. The boolean mask is made a float array first: a
-    float-by-float product runs NumPy's SIMD loop, a float-by-bool one casts element by element (8 against 12 us
-    on 128 x 256)."""
-    mask = np.greater(values, 0).astype(g.dtype)
-    mask *= g
-    return mask
 
 _REDUCTIONS = ("mean", "sum", "none")
 
 
 # ----- activations (section 3) -------------------------------------------------------------------------------
-def _sigmoid_array(z: np.ndarray) -> np.ndarray:
-    # sigma(z) = 1 / (1 + e^-z), computed through e^-|z| so that no exponent overflows for large |z|.
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1, e) / (1 + e)
+def _activate(x: Tensor, name: str, alpha: float = 0.2) -> Tensor:
+    """a = f(x) as a new array, and its VJP dL/dx = g f'(x), with f' taken from the saved output a."""
+    X = x.data
+    saved = None
+    if X.dtype.kind == "f":
+        out, saved = kernels.bias_act_forward(X, None, name, alpha, out=np.empty_like(X))
+    elif name in ("sigmoid", "tanh"):  # integers and bools: float64 results, as NumPy's exp and tanh give
+        out, saved = kernels.bias_act_forward(X.astype(np.float64), None, name, alpha)
+    else:  # ReLU keeps an integer dtype, as np.maximum does
+        out = np.maximum(X, 0) if name == "relu" else X * leaky_slope(X, alpha)
+    return Tensor._from_op(out, (x,), lambda g: (kernels.bias_act_backward(g, out, saved, name, alpha)[0],))
 
 
 def sigmoid(x: Any) -> Tensor:
     """sigma(x) = 1 / (1 + e^-x), into (0, 1). d(sigma)/dx = sigma (1 - sigma), from the saved output."""
-    x = as_tensor(x)
-    out = _sigmoid_array(x.data)
-    return Tensor._from_op(out, (x,), lambda g: (g * out * (1 - out),))
+    return _activate(as_tensor(x), "sigmoid")
 
 
 def tanh(x: Any) -> Tensor:
     """tanh(x), into (-1, 1), zero-centred. d(tanh)/dx = 1 - tanh^2."""
-    x = as_tensor(x)
-    out = np.tanh(x.data)
-    return Tensor._from_op(out, (x,), lambda g: (g * (1 - out * out),))
+    return _activate(as_tensor(x), "tanh")
 
 
 def relu(x: Any) -> Tensor:
     """ReLU(x) = max(0, x). ReLU'(x) = 1 for x > 0, else 0 (the 'dying ReLU' side)."""
-    x = as_tensor(x)
-    out = np.maximum(x.data, 0)
-    return Tensor._from_op(out, (x,), lambda g: (times_positive(g, x.data),))
+    return _activate(as_tensor(x), "relu")
 
 
 def leaky_relu(x: Any, alpha: float = 0.2) -> Tensor:
     """x for x > 0, alpha x otherwise (Keras's string 'leaky_relu' uses alpha = 0.2). Derivative 1 or alpha."""
-    x = as_tensor(x)
-    positive = x.data > 0
-    slope = np.where(positive, 1, alpha).astype(x.dtype)
-    out = x.data * slope
-    return Tensor._from_op(out, (x,), lambda g: (g * slope,))
+    return _activate(as_tensor(x), "leaky_relu", alpha)
 
 
 def linear(x: Any) -> Tensor:
@@ -100,13 +69,6 @@ def step(x: Any) -> Tensor:
     return Tensor._from_op(out, (x,), lambda g: (np.zeros(x.shape, dtype=x.dtype),))
 
 
-def _softmax_array(z: np.ndarray, axis: int) -> np.ndarray:
-    # Subtracting the max changes nothing (it cancels in the ratio) and keeps every exponent <= 0.
-    e = np.exp(z - z.max(axis=axis, keepdims=True))
-    e /= e.sum(axis=axis, keepdims=True)
-    return e
-
-
 def softmax(x: Any, axis: int = -1, temperature: float = 1.0) -> Tensor:
     """sigma(z)_i = e^(z_i/T) / sum_j e^(z_j/T): a probability distribution over ``axis``.
 
@@ -118,7 +80,7 @@ def softmax(x: Any, axis: int = -1, temperature: float = 1.0) -> Tensor:
     if not temperature > 0:
         raise ValueError(f"softmax: temperature must be positive; received {temperature}")
     z = x.data if temperature == 1.0 else x.data / np.asarray(temperature, dtype=x.dtype)
-    s = _softmax_array(z, axis)
+    s = kernels.softmax_forward(z, axis)
 
     def vjp(g):
         grad = s * (g - (g * s).sum(axis=axis, keepdims=True))
@@ -169,14 +131,8 @@ def softmax_cross_entropy(logits: Any, labels: Any, axis: int = -1, reduction: s
     z = logits.data
     y = _labels_array(labels)
     axis = axis % z.ndim
-    shifted = z - z.max(axis=axis, keepdims=True)
-    log_norm = np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
-    log_probs = shifted - log_norm
-    picked = None  # (rows, labels) for class-index labels of a 2-D batch
     if y.shape == z.shape:
         y = y.astype(z.dtype, copy=False)
-        per_sample = -(y * log_probs).sum(axis=axis)
-        sparse = False
     else:
         expected = z.shape[:axis] + z.shape[axis + 1:]
         if y.shape != expected and not (y.shape == expected + (1,)):
@@ -190,28 +146,13 @@ def softmax_cross_entropy(logits: Any, labels: Any, axis: int = -1, reduction: s
         if y.size and (y.min() < 0 or y.max() >= classes):
             raise ValueError(f"softmax_cross_entropy: labels must be class indices in [0, {classes - 1}]; "
                              f"received values from {y.min()} to {y.max()}")
-        if z.ndim == 2 and axis == 1:  # the usual (batch, classes) case: plain fancy indexing is cheapest
-            picked = (np.arange(len(y)), y)
-            per_sample = -log_probs[picked]
-        else:
-            per_sample = -np.take_along_axis(log_probs, np.expand_dims(y, axis), axis=axis).squeeze(axis)
-        sparse = True
+    per_sample, log_probs = kernels.softmax_cross_entropy_forward(z, y, axis)
     loss, scale = _reduce(per_sample, reduction)
 
     def vjp(g):
         g_each = np.expand_dims(g * np.asarray(scale, dtype=z.dtype), axis) if reduction == "none" \
             else np.asarray(g * scale, dtype=z.dtype)
-        grad = np.exp(log_probs)  # y_hat
-        if sparse and picked is not None:
-            grad[picked] -= 1
-        elif sparse:
-            np.put_along_axis(grad, np.expand_dims(y, axis),
-                              np.take_along_axis(grad, np.expand_dims(y, axis), axis=axis) - 1, axis=axis)
-        else:
-            grad *= y.sum(axis=axis, keepdims=True)
-            grad -= y
-        grad *= g_each
-        return (grad,)
+        return (kernels.softmax_cross_entropy_backward(log_probs, y, axis, g_each),)
 
     return Tensor._from_op(loss, (logits,), vjp)
 
@@ -234,11 +175,11 @@ def sigmoid_binary_cross_entropy(logits: Any, labels: Any, reduction: str = "mea
             raise ValueError(f"sigmoid_binary_cross_entropy: labels of shape {y.shape} do not match logits of "
                              f"shape {z.shape}") from None
     y = y.astype(z.dtype, copy=False)
-    per_element = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+    per_element = kernels.sigmoid_cross_entropy_forward(z, y)
     loss, scale = _reduce(per_element, reduction)
 
     def vjp(g):
-        return ((_sigmoid_array(z) - y) * (g * np.asarray(scale, dtype=z.dtype)),)
+        return (kernels.sigmoid_cross_entropy_backward(z, y, g * np.asarray(scale, dtype=z.dtype)),)
 
     return Tensor._from_op(loss, (logits,), vjp)
 
@@ -269,44 +210,6 @@ def squared_error(y_pred: Any, y_true: Any, reduction: str = "none") -> Tensor:
 
 
 # ----- fused layer primitives --------------------------------------------------------------------------------
-def _activation_forward(name: str | None, z: np.ndarray, alpha: float) -> np.ndarray:
-    """Apply a fusable activation in place on z (z was allocated by the caller)."""
-    if name is None or name == "linear":
-        return z
-    if name == "relu":
-        return np.maximum(z, 0, out=z)
-    if name == "sigmoid":
-        return _sigmoid_array(z).astype(z.dtype, copy=False)
-    if name == "tanh":
-        return np.tanh(z, out=z)
-    if name == "leaky_relu":
-        return np.multiply(z, _leaky_slope(z, alpha), out=z)
-    raise ValueError(f"dense: activation {name!r} cannot be fused")
-
-
-def _leaky_slope(values: np.ndarray, alpha: float) -> np.ndarray:
-    """Leaky ReLU's derivative, 1 where the value is positive else alpha. The output has the sign of the
-    input (alpha > 0), so the same mask serves forward (from z) and backward (from a = f(z))."""
-    slope = np.full(values.shape, alpha, dtype=values.dtype)
-    np.copyto(slope, values.dtype.type(1), where=values > 0)  # (np.where with two scalars is slower)
-    return slope
-
-
-def _activation_backward(name: str | None, g: np.ndarray, out: np.ndarray, alpha: float) -> np.ndarray:
-    """dL/dz from dL/d(out), using only the saved output a = f(z)."""
-    if name is None or name == "linear":
-        return g
-    if name == "relu":
-        return times_positive(g, out)   # ReLU'(z) = 1 where a > 0
-    if name == "sigmoid":
-        return g * out * (1 - out)      # sigma' = a (1 - a)
-    if name == "tanh":
-        return g * (1 - out * out)      # tanh' = 1 - a^2
-    if name == "leaky_relu":
-        return g * _leaky_slope(out, alpha)
-    raise AssertionError(name)
-
-
 FUSABLE_ACTIVATIONS = (None, "linear", "relu", "sigmoid", "tanh", "leaky_relu")
 
 
@@ -329,17 +232,14 @@ def dense(x: Any, kernel: Tensor, bias: Tensor | None = None, activation: str | 
         raise ValueError(f"dense: input of shape {X.shape} does not match kernel of shape {W.shape} "
                          f"(expected last input axis {W.shape[0]}, received {X.shape[-1] if X.ndim else '-'})")
     z = X @ W
-    if bias is not None:
-        z += bias.data
-    if activation == "leaky_relu":
-        slope = _leaky_slope(z, alpha)  # kept for the backward pass: dz = g * slope
-        out = np.multiply(z, slope, out=z)
-    else:
-        out = _activation_forward(activation, z, alpha)
+    out, saved = kernels.bias_act_forward(z, None if bias is None else bias.data, activation, alpha)  # in z
     parents = (x, kernel) if bias is None else (x, kernel, bias)
 
     def vjp(g):
-        dz = g * slope if activation == "leaky_relu" else _activation_backward(activation, g, out, alpha)
+        want_db = bias is not None and bias.requires_grad
+        # dL/db goes straight into the bias's gradient buffer when it has one (a packed model).
+        dz, db = kernels.bias_act_backward(g, out, saved, activation, alpha, want_db,
+                                           gradient_target(bias) if want_db else None)
         dz2 = dz if dz.ndim == 2 else dz.reshape(-1, dz.shape[-1])
         grads = [None, None]
         if x.requires_grad:
@@ -349,7 +249,7 @@ def dense(x: Any, kernel: Tensor, bias: Tensor | None = None, activation: str | 
             X2 = X if X.ndim == 2 else X.reshape(-1, X.shape[-1])
             grads[1] = np.matmul(X2.T, dz2, out=gradient_target(kernel))
         if bias is not None:
-            grads.append(batch_sum(dz2, out=gradient_target(bias)) if bias.requires_grad else None)
+            grads.append(db)
         return grads
 
     return Tensor._from_op(out, parents, vjp)
@@ -372,30 +272,14 @@ def batch_norm(x: Any, gamma: Tensor | None, beta: Tensor | None,
     (the second line reuses the two parameter gradients: fewer passes over the batch).
     """
     x = as_tensor(x)
-    X = x.data
-    dtype = X.dtype
-    count = math.prod(X.shape[:-1])
-    inv_count = dtype.type(1 / builtins.max(count, 1))
-    mu = batch_sum(X) * inv_count
-    x_hat = X - mu
-    var = batch_sum(x_hat * x_hat) * inv_count
-    inv_std = 1 / np.sqrt(var + dtype.type(epsilon))
-    x_hat *= inv_std
-    out = x_hat * gamma.data if gamma is not None else x_hat.copy()
-    if beta is not None:
-        out += beta.data
+    out, x_hat, mu, var, inv_std = kernels.batch_norm_forward(x.data, None if gamma is None else gamma.data,
+                                                              None if beta is None else beta.data, epsilon)
     parents = (x,) + tuple(p for p in (gamma, beta) if p is not None)
 
     def vjp(g):
-        dbeta = batch_sum(g)
-        dgamma = batch_sum(g * x_hat)
-        grads = [None]
-        if x.requires_grad:
-            dx = x_hat * (dgamma * inv_count)
-            np.subtract(g, dx, out=dx)
-            dx -= dbeta * inv_count
-            dx *= inv_std * gamma.data if gamma is not None else inv_std
-            grads[0] = dx
+        dx, dgamma, dbeta = kernels.batch_norm_backward(g, x_hat, None if gamma is None else gamma.data, inv_std,
+                                                        want_dx=x.requires_grad)
+        grads = [dx]
         if gamma is not None:
             grads.append(dgamma)
         if beta is not None:
@@ -432,16 +316,19 @@ def batch_norm_inference(x: Any, gamma: Tensor | None, beta: Tensor | None, mean
     return Tensor._from_op(out.astype(X.dtype, copy=False), parents, vjp)
 
 
-def keep_mask(rng: np.random.Generator, shape: tuple[int, ...], rate: float) -> np.ndarray:
-    """A boolean mask that is True with probability 1 - rate, independently for each element.
+def _keep_draws(rng: np.random.Generator, count: int, rate: float) -> tuple[np.ndarray, np.uint32]:
+    """``count`` uniform 32-bit integers and the threshold at or above which a unit is kept: P(keep) = 1 - rate.
 
-    Drawn as uniform 32-bit integers compared with rate * 2^32, straight from the generator's raw 64-bit
-    output (two draws per word): half the cost of comparing uniform floats, and the probability is exact to
-    2^-32.
+    Drawn straight from the generator's raw 64-bit output (two draws per word): half the cost of comparing
+    uniform floats, and the probability is exact to 2^-32.
     """
-    count = math.prod(shape)
     raw = rng.bit_generator.random_raw((count + 1) // 2).view(np.uint32)[:count]
-    threshold = np.uint32(builtins.min(round(rate * 2.0 ** 32), 2 ** 32 - 1))
+    return raw, np.uint32(builtins.min(round(rate * 2.0 ** 32), 2 ** 32 - 1))
+
+
+def keep_mask(rng: np.random.Generator, shape: tuple[int, ...], rate: float) -> np.ndarray:
+    """A boolean mask that is True with probability 1 - rate, independently for each element."""
+    raw, threshold = _keep_draws(rng, math.prod(shape), rate)
     return (raw >= threshold).reshape(shape)
 
 
@@ -455,10 +342,9 @@ def dropout(x: Any, rate: float, rng: np.random.Generator) -> Tensor:
         raise ValueError(f"dropout: rate must be in [0, 1); received {rate}")
     if rate == 0:
         return x
-    dtype = x.dtype if x.dtype.kind == "f" else np.float32
-    scaled_mask = keep_mask(rng, x.shape, rate).astype(dtype)  # (then a float-by-float product: SIMD)
-    scaled_mask *= np.asarray(1 / (1 - rate), dtype=dtype)
-    out = x.data * scaled_mask
+    dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float32)
+    raw, threshold = _keep_draws(rng, x.size, rate)
+    out, scaled_mask = kernels.dropout_forward(x.data, raw, threshold, dtype.type(1 / (1 - rate)))
     return Tensor._from_op(out, (x,), lambda g: (g * scaled_mask,))
 
 

@@ -7,7 +7,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .functional import batch_sum
+from .kernels.numpy_layers import batch_sum
 from .tensor import Tensor, as_tensor
 
 

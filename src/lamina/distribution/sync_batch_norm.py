@@ -25,7 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from ..functional import batch_norm, batch_sum
+from ..functional import batch_norm
+from ..kernels.numpy_layers import batch_sum
 from ..tensor import Tensor, as_tensor
 
 

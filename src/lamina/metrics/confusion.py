@@ -24,7 +24,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..functional import _sigmoid_array
+from ..kernels.numpy_layers import sigmoid_array as _sigmoid_array
 from .base import Metric, as_array, same_rank
 
 NEG_INF = -1e10  # Keras's stand-in score for the classes outside the top k

@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from .. import kernels
+from ..kernels.prelude import Prelude
 from .base import LearningRate, Optimizer
 from .checks import _check_float
 
@@ -57,16 +59,10 @@ class Adagrad(Optimizer):
     def _coefficients(self, lr: float, t: int) -> dict[str, float]:
         return {"lr": lr, "delta": self.epsilon}
 
-    def _update(self, w: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray],
-                scratch: list[np.ndarray], c: dict[str, Any]) -> None:
-        r, s = state["r"], scratch[0]
-        np.square(g, out=s)
-        r += s                       # r = r + g * g
-        np.sqrt(r, out=s)
-        s += c["delta"]              # sqrt(r) + delta
-        np.divide(g, s, out=s)
-        s *= c["lr"]
-        w -= s                       # w = w - eta / (sqrt(r) + delta) * g
+    def _update(self, w: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray], c: dict[str, Any],
+                pre: Prelude) -> None:
+        # r = r + g * g;  w = w - eta / (sqrt(r) + delta) * g
+        kernels.adagrad_update(w, g, state["r"], pre, c["lr"], c["delta"], threads=self.update_threads)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(),

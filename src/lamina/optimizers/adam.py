@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from .. import kernels
+from ..kernels.prelude import Prelude
 from .base import LearningRate, Optimizer
 from .checks import _check_float
 
@@ -91,22 +93,12 @@ class Adam(Optimizer):
                 "step_size": lr * root_bias_2 / bias_1 * (1.0 - self.beta_1) / root_one_minus_beta_2,
                 "epsilon_hat": self.epsilon * root_bias_2 / root_one_minus_beta_2}
 
-    def _update(self, w: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray],
-                scratch: list[np.ndarray], c: dict[str, Any]) -> None:
-        m, v, s = state["m_sum"], state["v_sum"], scratch[0]
-        m *= c["beta_1"]
-        m += g                               # m_sum = beta_1 m_sum + g
-        np.square(g, out=s)                  # (twice as fast as np.multiply(g, g): a dedicated SIMD loop)
-        v *= c["beta_2"]
-        v += s                               # v_sum = beta_2 v_sum + g*g
-        if self.amsgrad:
-            np.maximum(state["v_sum_max"], v, out=state["v_sum_max"])
-            v = state["v_sum_max"]
-        np.sqrt(v, out=s)
-        s += c["epsilon_hat"]
-        np.divide(m, s, out=s)
-        s *= c["step_size"]                  # eta m_hat / (sqrt(v_hat) + epsilon)
-        w -= s
+    def _update(self, w: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray], c: dict[str, Any],
+                pre: Prelude) -> None:
+        # m_sum = beta_1 m_sum + g;  v_sum = beta_2 v_sum + g*g  (v_sum_max = max(v_sum_max, v_sum) with AMSGrad)
+        # w = w - step_size * m_sum / (sqrt(v_sum) + epsilon_hat)
+        kernels.adam_update(w, g, state["m_sum"], state["v_sum"], state.get("v_sum_max"), pre, c["beta_1"],
+                            c["beta_2"], c["step_size"], c["epsilon_hat"], threads=self.update_threads)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,

@@ -12,8 +12,9 @@ from typing import Any, Callable, Iterable, Sequence, Union
 
 import numpy as np
 
+from ..kernels import blocks
+from ..kernels.prelude import NO_PRELUDE, Prelude
 from ..packing import flat_base
-from . import blocks
 from . import schedules as _schedules
 from .checks import _check_float, _grad_array, _param_array
 
@@ -28,13 +29,6 @@ LearningRate = Union[float, Callable[[int], float]]
 # next flush: 32 steps at beta = 0.9 shrink it by only 0.9**32 ~ 0.03.
 _FLUSH_THRESHOLD = {np.dtype(np.float32): 1e-30, np.dtype(np.float64): 1e-290}
 _FLUSH_EVERY = 32
-
-
-def _flush_tiny(values: np.ndarray, threshold: float, keep: np.ndarray) -> None:
-    """Set the elements of ``values`` below ``threshold`` in magnitude to zero; ``keep`` is scratch space."""
-    np.abs(values, out=keep)
-    np.greater_equal(keep, threshold, out=keep)  # 1.0 keep, 0.0 flush
-    values *= keep
 
 
 class Optimizer:
@@ -59,7 +53,10 @@ class Optimizer:
     elementwise; at most one), then decoupled weight decay
     ``w = w - eta * weight_decay * w`` when ``weight_decay`` is set (it means
     the same for every optimizer; AdamW only changes its default), then the
-    rule's update.
+    rule's update. The norms are computed here; the rest of the step is one
+    call of the rule's kernel (``lamina.kernels``: NumPy's passes, or one
+    compiled loop with the ``fast`` extra), which takes these parts as a
+    ``Prelude`` and folds them into its pass over memory.
 
     The parameter list is fixed on first use (or by ``build``): later calls must
     pass the same number of parameters with the same shapes and dtypes, else a
@@ -82,10 +79,12 @@ class Optimizer:
     continuing gives bit-identical results.
 
     A model's packed parameters (``lamina/packing.py``) are updated as one flat
-    buffer, a cache-sized block at a time; a buffer of half a million elements
-    or more is split over two threads when the process has two cores
-    (``optimizers/blocks.py``). ``update_threads = 1`` keeps the update on the
-    calling thread; the numbers are the same either way.
+    buffer, with one kernel call per step. NumPy's kernels go a cache-sized
+    block at a time and split a buffer of half a million elements or more over
+    two threads when the process has two cores (``kernels/blocks.py``); the
+    compiled ones split only very large buffers (``kernels/numba_runtime.py``).
+    ``update_threads = 1`` keeps the update on the calling thread; the numbers
+    are the same either way.
 
     Args:
         learning_rate: a float >= 0, or a schedule ``f(step) -> float`` such as
@@ -99,8 +98,7 @@ class Optimizer:
 
     # Subclasses fill these in.
     _slot_names: tuple[str, ...] = ()       # per-parameter state arrays, in order
-    _decaying_slots: tuple[str, ...] = ()   # slots that decay towards 0 (flushed)
-    _num_scratch: int = 1                   # scratch buffers per parameter
+    _decaying_slots: tuple[str, ...] = ()   # slots that decay towards 0 (flushed: the rule's kernel knows them)
     _scalar_state: tuple[str, ...] = ()     # float attributes saved by get_state
 
     def __init__(self, learning_rate: LearningRate, weight_decay: float | None = None,
@@ -122,17 +120,15 @@ class Optimizer:
         self.iterations: int = 0
         # Turn off only to measure its cost; results agree to float rounding either way.
         self.flush_denormals: bool = True
-        # Threads the update of a packed model's flat buffer may use (optimizers/blocks.py); 1 to keep it on
+        # Threads an update's kernel may use (kernels/blocks.py, kernels/numba_runtime.py); 1 to keep it on
         # the calling thread. Results are the same, bit for bit, either way.
         self.update_threads: int = blocks.default_threads()
         self._signature: list[tuple[tuple[int, ...], np.dtype]] | None = None
         self._state: list[dict[str, np.ndarray]] = []
-        self._scratch: list[list[np.ndarray]] = []
-        self._clip_buffers: list[np.ndarray | None] = []
         self._pending_state: dict[str, Any] | None = None
         # Set when the parameters tile one flat buffer (lamina/packing.py): the rule then runs once on
-        # the whole buffer. (flat parameters, per-parameter arrays, flat slots, flat scratch)
-        self._flat: tuple[np.ndarray, list[np.ndarray], dict[str, np.ndarray], list[np.ndarray]] | None = None
+        # the whole buffer. (flat parameters, per-parameter arrays, flat slots)
+        self._flat: tuple[np.ndarray, list[np.ndarray], dict[str, np.ndarray]] | None = None
         self._flat_grads: tuple[list[np.ndarray], np.ndarray] | None = None
 
     # ---------------------------------------------------------------- learning rate
@@ -176,8 +172,7 @@ class Optimizer:
             # One flat array per slot; each parameter's state is a view of its segment, so that get_state,
             # set_state and the per-parameter path see the same numbers.
             slots = self._init_slots(flat)
-            scratch = [np.empty_like(flat) for _ in range(self._num_scratch)]
-            self._flat = (flat, list(arrays), slots, scratch)
+            self._flat = (flat, list(arrays), slots)
             self._state = []
             offset = 0
             for a in arrays:
@@ -187,23 +182,6 @@ class Optimizer:
         else:
             self._flat = None
             self._state = [self._init_slots(a) for a in arrays]
-        if flat is not None:
-            offsets = np.cumsum([0] + [a.size for a in arrays])
-            self._scratch = [[buf[o:o + a.size].reshape(a.shape) for buf in scratch]
-                             for o, a in zip(offsets, arrays)]
-            self._clip_buffers = [None] * len(arrays)
-            self._finish_build()
-            return
-        # Scratch space holds nothing between parameters, so all parameters of one
-        # dtype share buffers as large as the largest of them (views, not copies).
-        largest: dict[np.dtype, int] = {}
-        for a in arrays:
-            largest[a.dtype] = max(largest.get(a.dtype, 0), a.size)
-        pools = {dt: [np.empty(n, dt) for _ in range(self._num_scratch)]
-                 for dt, n in largest.items()}
-        self._scratch = [[buf[:a.size].reshape(a.shape) for buf in pools[a.dtype]]
-                         for a in arrays]
-        self._clip_buffers = [None] * len(arrays)
         self._finish_build()
 
     def _finish_build(self) -> None:
@@ -288,24 +266,26 @@ class Optimizer:
             return
 
         lr = self.learning_rate
-        work = self._clip(work)
+        scales = self._clip_scales(work)
         t = self.iterations + 1  # the notes' t: 1 on the first step
         coeffs = self._coefficients(lr, t)
-        if self.weight_decay:
-            coeffs["decay"] = 1.0 - lr * self.weight_decay
-        by_dtype: dict[np.dtype, dict[str, Any]] = {}
-        for i, w, g in work:
-            c = by_dtype.get(w.dtype)
-            if c is None:
+        by_dtype: dict[np.dtype, tuple[dict[str, Any], Prelude]] = {}
+        for (i, w, g), scale in zip(work, scales):
+            cast = by_dtype.get(w.dtype)
+            if cast is None:
                 # Cast once per dtype: a float64 scalar would upcast float32 arrays.
-                c = by_dtype[w.dtype] = {k: w.dtype.type(v) for k, v in coeffs.items()}
-            self._update_part(w, g, self._state[i], self._scratch[i], c, self._flush_threshold(t, w.dtype))
+                cast = by_dtype[w.dtype] = ({k: w.dtype.type(v) for k, v in coeffs.items()},
+                                            self._prelude(lr, t, w.dtype))
+            c, pre = cast
+            if scale is not None:
+                pre = pre._replace(scale=w.dtype.type(scale))
+            self._update(w, g, self._state[i], c, pre)
         self.iterations = t
 
     def _flat_gradient(self, grads: list[Any], params: list[Any]) -> np.ndarray | None:
         """The flat gradient buffer when ``params`` are the packed parameters and ``grads`` tile one buffer
         in the same layout; else None (the per-parameter path handles everything else, errors included)."""
-        _, param_arrays, _, _ = self._flat  # type: ignore[misc]
+        _, param_arrays, _ = self._flat  # type: ignore[misc]
         if len(params) != len(param_arrays) or len(grads) != len(params) or self.clipnorm is not None:
             return None
         for p, a in zip(params, param_arrays):
@@ -335,79 +315,43 @@ class Optimizer:
 
     def _apply_flat(self, g: np.ndarray) -> None:
         """One step on the packed buffer: the same order as ``_apply`` (clip, decay, rule), one rule call."""
-        w, _, slots, scratch = self._flat  # type: ignore[misc]
+        w, _, slots = self._flat  # type: ignore[misc]
         lr = self.learning_rate
-        if self.clipvalue is not None:
-            g = np.clip(g, -self.clipvalue, self.clipvalue, out=self._flat_clip_buffer(w))
-        elif self.global_clipnorm is not None:
-            norm = math.sqrt(float(np.vdot(g, g)))
-            if norm > self.global_clipnorm:
-                g = np.multiply(g, w.dtype.type(self.global_clipnorm / norm), out=self._flat_clip_buffer(w))
         t = self.iterations + 1
-        coeffs = self._coefficients(lr, t)
-        if self.weight_decay:
-            coeffs["decay"] = 1.0 - lr * self.weight_decay
-        c = {k: w.dtype.type(v) for k, v in coeffs.items()}
-        threshold = self._flush_threshold(t, w.dtype)
-        if w.size < 2 * blocks.CACHE_BLOCK:
-            # One block: the rule on the whole buffers, with the full-sized scratch (a small model's step is
-            # mostly Python, so no slicing here).
-            self._update_part(w, g, slots, scratch, c, threshold)
-            self.iterations = t
-            return
-        # Scratch holds nothing from one block to the next, so each thread reuses one block-sized set: it stays
-        # in cache, where slices of a full-sized buffer would each come from memory first (A's Adam 409 -> 360
-        # us per step, measured with the cache cold as it is after a training step's products).
-        lanes = self._lane_scratch(blocks.largest_part(w.size), w.dtype)
-
-        def update(part: slice, lane: int) -> None:
-            n = part.stop - part.start
-            self._update_part(w[part], g[part], {name: slot[part] for name, slot in slots.items()},
-                              [buffer[:n] for buffer in lanes[lane]], c, threshold)
-
-        # In cache-sized blocks, on two threads when the buffer is large (optimizers/blocks.py).
-        blocks.run_in_blocks(update, w.size, self.update_threads)
+        pre = self._prelude(lr, t, w.dtype)
+        if self.global_clipnorm is not None:
+            scale = self._clip_scales([(0, w, g)])[0]
+            if scale is not None:
+                pre = pre._replace(scale=w.dtype.type(scale))
+        c = {k: w.dtype.type(v) for k, v in self._coefficients(lr, t).items()}
+        self._update(w, g, slots, c, pre)
         self.iterations = t
 
-    def _lane_scratch(self, size: int, dtype: np.dtype) -> list[list[np.ndarray]]:
-        """Per-thread scratch for the flat update: two lanes of ``_num_scratch`` buffers of ``size``."""
-        lanes = getattr(self, "_lanes", None)
-        if lanes is None or lanes[0][0].size < size or lanes[0][0].dtype != dtype:
-            lanes = self._lanes = [[np.empty(size, dtype) for _ in range(self._num_scratch)] for _ in range(2)]
-        return lanes
+    def _prelude(self, lr: float, t: int, dtype: np.dtype) -> Prelude:
+        """The step's clip value, weight decay and flush threshold, as scalars of ``dtype`` (no norm scale:
+        that is per parameter, or global)."""
+        cast = dtype.type
+        threshold = self._flush_threshold(t, dtype)
+        if threshold is None and self.clipvalue is None and not self.weight_decay:
+            return NO_PRELUDE  # most steps of most optimizers
+        return Prelude(clipvalue=None if self.clipvalue is None else cast(self.clipvalue),
+                       decay=cast(1.0 - lr * self.weight_decay) if self.weight_decay else None,
+                       flush=None if threshold is None else cast(threshold))
 
-    def _flat_clip_buffer(self, w: np.ndarray) -> np.ndarray:
-        buffer = getattr(self, "_flat_clip", None)
-        if buffer is None or buffer.shape != w.shape:
-            buffer = self._flat_clip = np.empty_like(w)
-        return buffer
-
-    def _clip(self, work: list[tuple[int, np.ndarray, np.ndarray]]):
-        """Clipped copies of the gradients, written into optimizer-owned buffers."""
-        if self.clipvalue is not None:
-            v = self.clipvalue
-            return [(i, w, np.clip(g, -v, v, out=self._clip_buffer(i, w))) for i, w, g in work]
+    def _clip_scales(self, work: list[tuple[int, np.ndarray, np.ndarray]]) -> list[float | None]:
+        """Per gradient, the factor ``clipnorm`` or ``global_clipnorm`` multiplies it by (c / ||g||, when the
+        norm exceeds c), or None. ``clipvalue`` is elementwise: the kernel applies it."""
         if self.clipnorm is not None:
-            out = []
-            for i, w, g in work:
+            scales: list[float | None] = []
+            for _, _, g in work:
                 norm = math.sqrt(float(np.vdot(g, g)))
-                if norm > self.clipnorm:  # g * clipnorm / ||g||; False for a NaN norm
-                    g = np.multiply(g, w.dtype.type(self.clipnorm / norm), out=self._clip_buffer(i, w))
-                out.append((i, w, g))
-            return out
+                scales.append(self.clipnorm / norm if norm > self.clipnorm else None)  # False for a NaN norm
+            return scales
         if self.global_clipnorm is not None:
             norm = math.sqrt(sum(float(np.vdot(g, g)) for _, _, g in work))
             if norm > self.global_clipnorm:
-                scale = self.global_clipnorm / norm
-                return [(i, w, np.multiply(g, w.dtype.type(scale), out=self._clip_buffer(i, w)))
-                        for i, w, g in work]
-        return work
-
-    def _clip_buffer(self, i: int, w: np.ndarray) -> np.ndarray:
-        buf = self._clip_buffers[i]
-        if buf is None:
-            buf = self._clip_buffers[i] = np.empty_like(w)
-        return buf
+                return [self.global_clipnorm / norm] * len(work)
+        return [None] * len(work)
 
     def _flush_threshold(self, t: int, dtype: np.dtype) -> float | None:
         """On every _FLUSH_EVERY-th step, the magnitude below which decaying slots are set to zero; else None."""
@@ -415,28 +359,17 @@ class Optimizer:
             return _FLUSH_THRESHOLD.get(dtype)
         return None
 
-    def _update_part(self, w: np.ndarray, g: np.ndarray, slots: dict[str, np.ndarray], scratch: list[np.ndarray],
-                     c: dict[str, Any], threshold: float | None) -> None:
-        """One parameter, or one block of the flat buffer: decay, the rule, then (on flush steps) the flush of
-        tiny moments, right away, while the arrays are still in cache (a separate pass over B's 5.8M-element
-        moments cost 13 ms). Every step is elementwise, so any cut of the buffer gives the same numbers."""
-        decay = c.get("decay")
-        if decay is not None:
-            w *= decay  # w = w - eta * wd * w, decoupled from the gradient
-        self._update(w, g, slots, scratch, c)
-        if threshold is not None:
-            for name in self._decaying_slots:
-                _flush_tiny(slots[name], threshold, scratch[0])
-
     # ---------------------------------------------------------------- rule hooks
     def _coefficients(self, lr: float, t: int) -> dict[str, float]:
         """Scalars for this step, as Python floats (cast to each parameter's dtype
         by the caller). Called exactly once per counted step."""
         return {"lr": lr}
 
-    def _update(self, w: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray],
-                scratch: list[np.ndarray], c: dict[str, Any]) -> None:
-        """Update ``w`` in place from ``g``; ``state`` holds this parameter's slots."""
+    def _update(self, w: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray], c: dict[str, Any],
+                pre: Prelude) -> None:
+        """Update ``w`` in place from ``g`` by calling the rule's kernel (``lamina.kernels``); ``state`` holds
+        this parameter's slots, ``c`` the step's scalars (``_coefficients``, cast to ``w``'s dtype), ``pre``
+        the step's clipping, decay and flush."""
         raise NotImplementedError
 
     # ---------------------------------------------------------------- state

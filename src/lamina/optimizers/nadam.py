@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from .. import kernels
+from ..kernels.prelude import Prelude
 from .base import LearningRate, Optimizer
 from .checks import _check_float
 
@@ -40,7 +42,6 @@ class Nadam(Optimizer):
 
     _slot_names = ("m", "v")
     _decaying_slots = ("m", "v")
-    _num_scratch = 2
     _scalar_state = ("_u_product",)
 
     def __init__(self, learning_rate: LearningRate = 0.001, beta_1: float = 0.9,
@@ -67,27 +68,13 @@ class Nadam(Optimizer):
                 "lr_m": lr * u_next / (1.0 - big_u * u_next),
                 "lr_g": lr * (1.0 - u_t) / (1.0 - big_u)}
 
-    def _update(self, w: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray],
-                scratch: list[np.ndarray], c: dict[str, Any]) -> None:
-        m, v = state["m"], state["v"]
-        s, q = scratch
-        np.multiply(g, c["one_minus_beta_1"], out=s)
-        m *= c["beta_1"]
-        m += s                               # m = beta_1 m + (1 - beta_1) g
-        np.square(g, out=s)
-        s *= c["one_minus_beta_2"]
-        v *= c["beta_2"]
-        v += s                               # v = beta_2 v + (1 - beta_2) g*g
-        np.divide(v, c["bias_2"], out=s)     # v_hat
-        np.sqrt(s, out=s)
-        s += c["epsilon"]                    # sqrt(v_hat) + epsilon
-        # w = w - eta * m_hat / (sqrt(v_hat) + epsilon), one term of m_hat at a time
-        np.divide(m, s, out=q)
-        q *= c["lr_m"]
-        w -= q
-        np.divide(g, s, out=q)
-        q *= c["lr_g"]
-        w -= q
+    def _update(self, w: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray], c: dict[str, Any],
+                pre: Prelude) -> None:
+        # m = beta_1 m + (1 - beta_1) g;  v = beta_2 v + (1 - beta_2) g*g;  v_hat = v / bias_2
+        # w = w - lr_m m / (sqrt(v_hat) + epsilon) - lr_g g / (sqrt(v_hat) + epsilon)
+        kernels.nadam_update(w, g, state["m"], state["v"], pre, c["beta_1"], c["one_minus_beta_1"], c["beta_2"],
+                             c["one_minus_beta_2"], c["bias_2"], c["epsilon"], c["lr_m"], c["lr_g"],
+                             threads=self.update_threads)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,

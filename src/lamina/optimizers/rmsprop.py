@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from .. import kernels
+from ..kernels.prelude import Prelude
 from .base import LearningRate, Optimizer
 from .checks import _check_float
 
@@ -74,35 +76,12 @@ class RMSprop(Optimizer):
         return {"lr": lr, "rho": self.rho, "one_minus_rho": 1.0 - self.rho,
                 "mu": self.momentum, "delta": self.epsilon}
 
-    def _update(self, w: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray],
-                scratch: list[np.ndarray], c: dict[str, Any]) -> None:
-        r, s = state["r"], scratch[0]
-        np.square(g, out=s)
-        s *= c["one_minus_rho"]
-        r *= c["rho"]
-        r += s                               # r = rho r + (1 - rho) g*g
-        if self.centered:
-            m_g = state["m_g"]
-            np.multiply(g, c["one_minus_rho"], out=s)
-            m_g *= c["rho"]
-            m_g += s                         # m_g = rho m_g + (1 - rho) g
-            np.multiply(m_g, m_g, out=s)
-            np.subtract(r, s, out=s)
-            # r - m_g^2 >= 0 in exact arithmetic; rounding can dip below zero.
-            np.maximum(s, 0, out=s)
-            np.sqrt(s, out=s)
-        else:
-            np.sqrt(r, out=s)
-        s += c["delta"]
-        np.divide(g, s, out=s)
-        s *= c["lr"]                         # eta / (sqrt(.) + delta) * g
-        if self.momentum > 0:
-            b = state["b"]
-            b *= c["mu"]
-            b += s                           # b = mu b + eta/(...) g
-            w -= b
-        else:
-            w -= s
+    def _update(self, w: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray], c: dict[str, Any],
+                pre: Prelude) -> None:
+        # r = rho r + (1 - rho) g*g  [m_g = rho m_g + (1 - rho) g, and r - m_g^2 under the root, if centered]
+        # step = eta / (sqrt(r) + delta) * g;  w = w - step  [b = mu b + step; w = w - b, with momentum]
+        kernels.rmsprop_update(w, g, state["r"], state.get("m_g"), state.get("b"), pre, c["lr"], c["rho"],
+                               c["one_minus_rho"], c["mu"], c["delta"], threads=self.update_threads)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "rho": self.rho, "momentum": self.momentum,

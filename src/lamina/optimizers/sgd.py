@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from .. import kernels
+from ..kernels.prelude import Prelude
 from .base import LearningRate, Optimizer
 from .checks import _check_float
 
@@ -61,22 +63,11 @@ class SGD(Optimizer):
     def _coefficients(self, lr: float, t: int) -> dict[str, float]:
         return {"lr": lr, "gamma": self.momentum}
 
-    def _update(self, w: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray],
-                scratch: list[np.ndarray], c: dict[str, Any]) -> None:
-        s = scratch[0]
-        np.multiply(g, c["lr"], out=s)          # eta * g
-        if not self._slot_names:
-            w -= s                              # w = w - eta * g
-            return
-        v = state["v"]
-        v *= c["gamma"]
-        v += s                                  # v = gamma * v + eta * g
-        if self.nesterov:
-            w -= s
-            np.multiply(v, c["gamma"], out=s)
-            w -= s                              # w = w - (gamma * v + eta * g)
-        else:
-            w -= v                              # w = w - v
+    def _update(self, w: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray], c: dict[str, Any],
+                pre: Prelude) -> None:
+        # v = gamma * v + eta * g;  w = w - v  (Nesterov: w = w - (gamma * v + eta * g); no v: w = w - eta * g)
+        kernels.sgd_update(w, g, state.get("v"), pre, c["lr"], c["gamma"], self.nesterov,
+                           threads=self.update_threads)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}

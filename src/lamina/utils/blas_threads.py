@@ -2,8 +2,9 @@
 
 After a matrix product, OpenBLAS (NumPy's BLAS in its Linux wheels) keeps its worker threads busy-waiting for
 the next product for about 2**28 CPU cycles (~0.1 s) before they sleep. A thread of ours that starts right
-after a product (the optimizer's second half, see ``optimizers/blocks.py``) would share its core with a
-spinning worker and run slower than doing all the work on one core: measured on 5.8 million Adam elements
+after a product (the second half of NumPy's optimizer update, see ``kernels/blocks.py``; a compiled kernel's
+other threads, see ``kernels/numba_runtime.py``) would share its core with a spinning worker and run slower
+than doing all the work on one core: measured on 5.8 million Adam elements
 right after a product, 18.5 ms on two threads against 16.3 ms on one, and 11.4 ms on two once the workers
 were stopped.
 

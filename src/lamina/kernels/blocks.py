@@ -1,4 +1,4 @@
-"""Running an elementwise update rule over one flat buffer: in cache-sized blocks, on one thread or two.
+"""NumPy's kernels over one large buffer: in cache-sized blocks, on one thread or two.
 
 An update rule (Adam's, say) is a dozen ufunc passes over the parameters, gradients and moments. Over one
 large buffer, every pass would stream all of them through memory; a block at a time, the block's arrays stay
@@ -52,6 +52,12 @@ def default_threads() -> int:
     return 2 if cores >= 2 else 1
 
 
+def idle_worker_threads() -> int:
+    """Python threads of this module alive in the process (its pool's idle worker, once made): callers that
+    count the process's other threads before stopping OpenBLAS's workers leave it out."""
+    return 0 if _pool is None else 1
+
+
 def largest_part(size: int) -> int:
     """The most elements ``run_in_blocks`` passes in one slice for a buffer of ``size``: what a per-thread
     scratch buffer must hold."""
@@ -78,7 +84,7 @@ def run_in_blocks(update: Callable[[slice, int], None], size: int, threads: int 
         update(slice(0, size), 0)
         return
     if threads >= 2 and size >= PARALLEL_MIN and \
-            blas_threads.release_idle_blas_workers(own_threads=0 if _pool is None else 1):
+            blas_threads.release_idle_blas_workers(own_threads=idle_worker_threads()):
         if _pool is None:
             _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lamina-update")
         half = size // 2 // 16 * 16  # a 64-byte boundary for both halves' SIMD loops
