@@ -44,6 +44,13 @@ INTERNAL_CLASSES = {
                                          "keras.ops functions, never by users",
     "lamina.metrics.accuracy.ShapeResolvedAccuracy": "what compile(metrics=['accuracy']) resolves to; users "
                                                      "name it by the string",
+    # Abstract bases the layers of a family share (Keras 3 keeps its own in keras.src, not in keras.layers).
+    "lamina.layers._conv_base.ConvLayer": "the checks and shapes every convolution layer shares",
+    "lamina.layers._conv_base.BaseConv": "Conv1D and Conv2D at rank N; users make Conv1D/Conv2D",
+    "lamina.layers._pooling_base.BasePooling": "what MaxPooling*/AveragePooling* share",
+    "lamina.layers._global_pooling_base.BaseGlobalPooling": "what the Global*Pooling* layers share",
+    "lamina.layers._augmentation.BaseAugmentation": "what the Random* augmentation layers share",
+    "lamina.layers.merge.Merge": "what Add, Concatenate, Dot, ... share (Keras's merging base_merge.Merge)",
 }
 
 

@@ -19,6 +19,7 @@ class DepthwiseConv2D(ConvLayer):
     Args:
         kernel_size, strides, padding, depth_multiplier, data_format, dilation_rate, activation, use_bias,
         depthwise_initializer, bias_initializer, depthwise_regularizer, bias_regularizer: as Keras.
+
     Weights: ``kernel`` (kernel_size + (C, depth_multiplier)), ``bias`` (C * depth_multiplier,).
     """
 
