@@ -147,7 +147,8 @@ def test_the_keras_coverage_tables_see_lamina() -> None:
 # ----- the code the pages show -------------------------------------------------------------------------------
 
 SCRIPTS = sorted((DOCS / "code").glob("*.py"))
-NEEDS = {"training_loop_pytorch.py": "torch", "benchmark_plot.py": "matplotlib"}
+NEEDS = {"training_loop_pytorch.py": "torch", "benchmark_plot.py": "matplotlib",
+         "functional_model.py": "h5py"}  # (it saves a .keras file)
 
 
 def _python_blocks() -> list[tuple[str, str]]:
@@ -163,6 +164,9 @@ def _run(code_or_path: str | Path, cwd: Path, monkeypatch: pytest.MonkeyPatch, c
     """Run a script (a path) or a block of code (a string) in this process, in ``cwd``; return what it printed.
     (In-process: a fresh interpreter per script would import PyTorch again, ~10 s on a busy machine.)"""
     monkeypatch.chdir(cwd)
+    # A page's program may set a distribution (data_parallel.py); the tests after it must not inherit it.
+    state = importlib.import_module("lamina.distribution.state")
+    monkeypatch.setattr(state, "_current", state._current)
     if isinstance(code_or_path, Path):
         monkeypatch.setattr(sys, "argv", [str(code_or_path)])
         runpy.run_path(str(code_or_path), run_name="__main__")
