@@ -11,6 +11,12 @@ import os
 import sys
 from pathlib import Path
 
+# The gallery runs the examples inside this process, so this decides their BLAS threads (NumPy is not loaded yet
+# when Sphinx reads this file). Their quick runs multiply small matrices, which one thread does as fast as two; on
+# a busy machine OpenBLAS's second thread spins waiting for a core: the s1 example took 1 s with one thread and
+# 5-91 s with two on the shared 2-core machine. OPENBLAS_NUM_THREADS=2 in the environment overrides this.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
 sys.path.insert(0, str(DOCS / "_ext"))

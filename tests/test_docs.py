@@ -44,6 +44,13 @@ INTERNAL_CLASSES = {
                                          "keras.ops functions, never by users",
     "lamina.metrics.accuracy.ShapeResolvedAccuracy": "what compile(metrics=['accuracy']) resolves to; users "
                                                      "name it by the string",
+    # Abstract bases the layers of a family share (Keras 3 keeps its own in keras.src, not in keras.layers).
+    "lamina.layers._conv_base.ConvLayer": "the checks and shapes every convolution layer shares",
+    "lamina.layers._conv_base.BaseConv": "Conv1D and Conv2D at rank N; users make Conv1D/Conv2D",
+    "lamina.layers._pooling_base.BasePooling": "what MaxPooling*/AveragePooling* share",
+    "lamina.layers._global_pooling_base.BaseGlobalPooling": "what the Global*Pooling* layers share",
+    "lamina.layers._augmentation.BaseAugmentation": "what the Random* augmentation layers share",
+    "lamina.layers.merge.Merge": "what Add, Concatenate, Dot, ... share (Keras's merging base_merge.Merge)",
 }
 
 
@@ -140,7 +147,8 @@ def test_the_keras_coverage_tables_see_lamina() -> None:
 # ----- the code the pages show -------------------------------------------------------------------------------
 
 SCRIPTS = sorted((DOCS / "code").glob("*.py"))
-NEEDS = {"training_loop_pytorch.py": "torch", "benchmark_plot.py": "matplotlib"}
+NEEDS = {"training_loop_pytorch.py": "torch", "benchmark_plot.py": "matplotlib",
+         "functional_model.py": "h5py"}  # (it saves a .keras file)
 
 
 def _python_blocks() -> list[tuple[str, str]]:
@@ -156,6 +164,9 @@ def _run(code_or_path: str | Path, cwd: Path, monkeypatch: pytest.MonkeyPatch, c
     """Run a script (a path) or a block of code (a string) in this process, in ``cwd``; return what it printed.
     (In-process: a fresh interpreter per script would import PyTorch again, ~10 s on a busy machine.)"""
     monkeypatch.chdir(cwd)
+    # A page's program may set a distribution (data_parallel.py); the tests after it must not inherit it.
+    state = importlib.import_module("lamina.distribution.state")
+    monkeypatch.setattr(state, "_current", state._current)
     if isinstance(code_or_path, Path):
         monkeypatch.setattr(sys, "argv", [str(code_or_path)])
         runpy.run_path(str(code_or_path), run_name="__main__")

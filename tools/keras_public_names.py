@@ -5,7 +5,8 @@ Run with the real library (CI has no TensorFlow, so the list is kept in the repo
     /work/tfvenv/bin/python tools/keras_public_names.py            # writes docs/_data/keras_names.json
 
 Every public module under ``keras`` (but ``keras.src``, the implementation) is walked, and the ``tensorflow``
-namespaces that ``import lamina as tf`` answers for (``tf``, ``tf.nn``, ``tf.math``, ``tf.random``). For each
+namespaces that ``import lamina as tf`` answers for (``tf``, ``tf.nn``, ``tf.math``, ``tf.random``, ``tf.data``,
+``tf.data.experimental``, ``tf.image``). For each
 name it records its kind: ``class`` (with the Keras base it derives from: Layer, Loss, Metric, Optimizer,
 Callback, ...), ``function``, ``module`` or ``value``. The docs build (docs/_ext/lamina_keras_coverage.py)
 compares these names with Lamina's namespaces at every build.
@@ -23,7 +24,8 @@ from typing import Any
 
 OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "_data" / "keras_names.json"
 SKIPPED = {"keras.src", "keras.legacy"}  # the implementation, and Keras 2 compatibility shims
-TENSORFLOW_NAMESPACES = ("tensorflow", "tensorflow.nn", "tensorflow.math", "tensorflow.random")
+TENSORFLOW_NAMESPACES = ("tensorflow", "tensorflow.nn", "tensorflow.math", "tensorflow.random", "tensorflow.data",
+                         "tensorflow.data.experimental", "tensorflow.image")
 
 
 def base_class(value: type, bases: dict[str, type]) -> str:
@@ -71,7 +73,9 @@ def walk_tensorflow(bases: dict[str, type]) -> dict[str, dict[str, str]]:
 
     found = {}
     for path in TENSORFLOW_NAMESPACES:
-        module = tf if path == "tensorflow" else getattr(tf, path.split(".", 1)[1])
+        module = tf
+        for part in path.split(".")[1:]:
+            module = getattr(module, part)
         found[path.replace("tensorflow", "tf", 1)] = {name: kind(getattr(module, name), bases)
                                                       for name in public(module)}
     return found

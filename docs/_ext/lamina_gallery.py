@@ -15,6 +15,11 @@ make plain scripts into gallery pages without changing them:
   heading; the examples start with a sentence), and ``|`` in the docstring is text, as in the API pages.
 - Options come from ``reset_argv`` (``--quick``), and sphinx-gallery's own cache (the ``.md5`` beside each
   generated page) skips examples that did not change since the last build.
+- In quick mode the examples that train on images get ``--dataset digits`` (the packaged 8x8 digits, as
+  tests/test_examples.py pins them): the quick build then shows the same pages and takes the same half minute
+  on every machine, with or without ``$LAMINA_DATA``. Quick mode on MNIST is slow for some examples (s10: 2.7
+  minutes) and is not what the tests check. ``LAMINA_DOCS_FULL=1`` runs them in full on MNIST where a local
+  copy exists.
 """
 
 from __future__ import annotations
@@ -112,13 +117,14 @@ def gallery_conf(root: Path, docs: Path, quick: bool) -> dict[str, Any]:
     if quick:
         os.environ["LAMINA_QUICK"] = "1"
     arguments = ["--quick"] if quick else []
+    pinned = ["--dataset", "digits"] if quick else []
     return {
         "examples_dirs": str(root / "examples"),
         "gallery_dirs": GALLERY_DIR,
         "filename_pattern": r".*",  # run every example
         "ignore_pattern": r"^_|__init__\.py$",  # _common.py is a helper, not an example
         "image_scrapers": (SavedPngScraper(output),),
-        "reset_argv": _Arguments(arguments),
+        "reset_argv": _Arguments(arguments, pinned),
         # The cache (an .md5 per example) does not know the mode: a full build reruns every example.
         "run_stale_examples": not quick,
         "within_subsection_order": "FileNameSortKey",
@@ -132,16 +138,20 @@ def gallery_conf(root: Path, docs: Path, quick: bool) -> dict[str, Any]:
 
 
 class _Arguments:
-    """sys.argv[1:] for every example (a class, so that the configuration has a stable repr for caching)."""
+    """sys.argv[1:] for every example, plus ``dataset`` for the examples that take ``--dataset`` (a class, so that
+    the configuration has a stable repr for caching)."""
 
-    def __init__(self, arguments: list[str]) -> None:
+    def __init__(self, arguments: list[str], dataset: list[str]) -> None:
         self.arguments = list(arguments)
+        self.dataset = list(dataset)
 
     def __repr__(self) -> str:
-        return f"_Arguments({self.arguments!r})"
+        return f"_Arguments({self.arguments!r}, {self.dataset!r})"
 
     def __call__(self, gallery_conf: dict[str, Any], script_vars: dict[str, Any]) -> list[str]:
-        return list(self.arguments)
+        source = Path(script_vars["src_file"]).read_text(encoding="utf-8")
+        takes_dataset = "add_dataset_argument" in source  # examples/_common.py's --dataset option
+        return list(self.arguments) + (list(self.dataset) if takes_dataset else [])
 
 
 _LABEL = re.compile(r"^\.\. _sphx_glr_[^\n]*:\n\n", re.MULTILINE)

@@ -2,9 +2,9 @@
 
 ``lamina.__getattr__`` asks ``lookup(name)`` for any name the package itself lacks. This module imports
 nothing from Lamina at load time (it is consulted while other modules are still importing); the objects live
-in ``tf_core`` (tensors, creation, shapes, ``tf.function``, ``tf.config``), ``tf_math``, ``tf_nn`` (``tf.data`` and ``tf.image`` are ``lamina.data`` and ``lamina.image``)
-(``tf.data.Dataset`` over arrays in memory) and ``lamina.random`` (``tf.random``), and load when a program first
-uses one.
+in ``tf_core`` (tensors, creation, shapes, ``tf.function``, ``tf.config``), ``tf_math``, ``tf_nn`` and
+``lamina.random`` (``tf.random``), and load when a program first uses one. ``tf.data`` and ``tf.image`` are
+Lamina's own ``lamina.data`` and ``lamina.image`` (``tf.TensorSpec`` is ``lamina.data``'s).
 
 A TensorFlow name that Lamina does not implement (``tf.saved_model``, ``tf.distribute``, ...) raises an
 AttributeError that says so, instead of failing later in a confusing way.
@@ -42,15 +42,16 @@ _WHERE: dict[str, tuple[str, str]] = {  # tf name -> (lamina module, name there)
     "stop_gradient": ("array_primitives", "stop_gradient"),
     "cast": ("array_primitives", "cast"),
     "broadcast_to": ("array_primitives", "broadcast_to"),
+    "TensorSpec": ("data.structure", "TensorSpec"),  # from_generator's output_signature=tf.TensorSpec(...)
 }
 _SUBMODULES = {"nn": "tf_nn", "math": "tf_math", "random": "random", "dtypes": "dtypes"}
 
 # TensorFlow names that Lamina does not implement: reaching one says so, naming the name.
 UNIMPLEMENTED = frozenset({
-    "distribute", "saved_model", "lite", "io", "strings", "sparse", "ragged", "summary", "image",
+    "distribute", "saved_model", "lite", "io", "strings", "sparse", "ragged", "summary",
     "signal", "linalg", "audio", "estimator", "compat", "train", "autograph", "xla", "feature_column", "lookup",
     "queue", "sets", "bitwise", "experimental", "tpu", "types", "mlir", "profiler", "debugging", "quantization",
-    "TensorArray", "TensorSpec", "TensorShape", "RaggedTensor", "SparseTensor", "IndexedSlices", "DType",
+    "TensorArray", "TensorShape", "RaggedTensor", "SparseTensor", "IndexedSlices", "DType",
     "py_function", "numpy_function", "while_loop", "cond", "case", "switch_case", "map_fn", "scan", "foldl",
     "vectorized_map", "custom_gradient", "recompute_grad", "Module", "Graph", "Session", "placeholder",
     "get_static_value", "device", "name_scope", "init_scope", "control_dependencies", "einsum", "gather_nd",

@@ -10,8 +10,10 @@
 
 Example:
     >>> import lamina as tf
+    >>> x, y = np.zeros((100, 4), np.float32), np.arange(100) % 2
     >>> ds = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(1000, seed=0).batch(32).prefetch(tf.data.AUTOTUNE)
-    >>> for x_batch, y_batch in ds: ...
+    >>> [x_batch.shape for x_batch, y_batch in ds]
+    [(32, 4), (32, 4), (32, 4), (4, 4)]
 """
 
 from . import experimental

@@ -6,10 +6,17 @@ each epoch of ``fit``) starts again from the sources. Elements are NumPy arrays,
 
 Example:
     >>> import lamina as tf
+    >>> x_train, y_train = np.random.default_rng(0).normal(size=(512, 8)).astype(np.float32), np.arange(512) % 2
+    >>> def augment(x, y):
+    ...     return x + np.random.default_rng().normal(0, 0.01, x.shape).astype(np.float32), y
     >>> ds = (tf.data.Dataset.from_tensor_slices((x_train, y_train))
     ...       .shuffle(10_000, seed=0).map(augment, num_parallel_calls=tf.data.AUTOTUNE)
     ...       .batch(128).prefetch(tf.data.AUTOTUNE))
-    >>> model.fit(ds, epochs=5)
+    >>> model = tf.keras.Sequential([tf.keras.Input((8,)), tf.keras.layers.Dense(2, activation="softmax")])
+    >>> model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    >>> history = model.fit(ds, epochs=5, verbose=0)
+    >>> len(history.history["loss"])
+    5
 """
 
 from __future__ import annotations
@@ -67,8 +74,12 @@ class Dataset:
             >>> def pairs():
             ...     for i in range(3):
             ...         yield np.full(2, i, np.float32), i
-            >>> Dataset.from_generator(pairs, output_signature=(TensorSpec((2,), "float32"),
-            ...                                                  TensorSpec((), "int32")))
+            >>> ds = Dataset.from_generator(pairs, output_signature=(TensorSpec((2,), "float32"),
+            ...                                                       TensorSpec((), "int32")))
+            >>> ds.element_spec
+            (TensorSpec(shape=(2,), dtype=float32, name=None), TensorSpec(shape=(), dtype=int32, name=None))
+            >>> [(x.tolist(), int(label)) for x, label in ds.as_numpy_iterator()]
+            [([0.0, 0.0], 0), ([1.0, 1.0], 1), ([2.0, 2.0], 2)]
         """
         if output_signature is None:
             if output_types is None:
@@ -106,7 +117,9 @@ class Dataset:
         augmentation leave ``num_parallel_calls`` unset (the shuffle order is reproducible either way).
 
         Example:
-            >>> ds.map(lambda x, y: (x / 255.0, y), num_parallel_calls=AUTOTUNE)
+            >>> ds = Dataset.from_tensor_slices((np.array([0.0, 51.0, 255.0]), np.arange(3)))
+            >>> [float(x) for x, y in ds.map(lambda x, y: (x / 255.0, y), num_parallel_calls=AUTOTUNE)]
+            [0.0, 0.2, 1.0]
         """
         parallelism = _check_parallel_calls(num_parallel_calls)
         return Dataset(transforms.Map(self._node, map_func, parallelism, deterministic is not False))
@@ -206,7 +219,7 @@ class Dataset:
 
     @property
     def element_spec(self) -> Any:
-        """The structure of ``TensorSpec``s of an element (None in a shape: varies, e.g. a last short batch).
+        """The structure of ``TensorSpec`` objects of an element (None in a shape: varies, e.g. a last short batch).
         After ``map`` it is read from the function's output on the first element."""
         if self._spec is _UNSET:
             self._spec = self._node.element_spec()

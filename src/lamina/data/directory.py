@@ -184,11 +184,11 @@ def image_dataset_from_directory(directory: str, labels: Any = "inferred", label
     With ``validation_split`` and ``subset`` ('training', 'validation', or 'both' for the two datasets) and a
     ``seed``, two calls split the same shuffled file list. The dataset has ``class_names`` and ``file_paths``.
 
-    Example:
-        >>> train, val = image_dataset_from_directory("flowers", validation_split=0.2, subset="both", seed=123,
-        ...                                           image_size=(180, 180), batch_size=32)
-        >>> train.class_names
-        ['daisy', 'dandelion', 'roses', 'sunflowers', 'tulips']
+    Example (a folder ``flowers/`` with one subfolder of images per class)::
+
+        train, val = image_dataset_from_directory("flowers", validation_split=0.2, subset="both", seed=123,
+                                                  image_size=(180, 180), batch_size=32)
+        train.class_names   # ['daisy', 'dandelion', 'roses', 'sunflowers', 'tulips']
     """
     function = "image_dataset_from_directory"
     if color_mode not in _CHANNELS:

@@ -34,9 +34,10 @@ def load_img(path: Any, color_mode: str = "rgb", target_size: tuple[int, int] | 
     ``(height, width)`` with Pillow's ``interpolation`` (centre-cropped to the target's aspect ratio first when
     ``keep_aspect_ratio``).
 
-    Example:
-        >>> img = load_img("cat.jpg", target_size=(180, 180))
-        >>> x = img_to_array(img)   # (180, 180, 3) float32
+    Example::
+
+        img = load_img("cat.jpg", target_size=(180, 180))
+        x = img_to_array(img)   # (180, 180, 3) float32
     """
     Image = pillow()
     if color_mode not in _COLOR_MODES:

@@ -7,6 +7,8 @@ optionally ``on_epoch_begin`` / ``on_epoch_end``. ``fit`` visits the batches in 
 a thread pool computes the next batches while the model trains.
 
 Example:
+    >>> import math
+    >>> from lamina import keras
     >>> class Batches(keras.utils.PyDataset):
     ...     def __init__(self, x, y, batch_size, **kwargs):
     ...         super().__init__(**kwargs)
@@ -16,7 +18,14 @@ Example:
     ...     def __getitem__(self, index):
     ...         part = slice(index * self.batch_size, (index + 1) * self.batch_size)
     ...         return self.x[part], self.y[part]
-    >>> model.fit(Batches(x, y, 64, workers=2), epochs=3)
+    >>> x, y = np.random.default_rng(0).normal(size=(200, 4)).astype(np.float32), np.arange(200) % 3
+    >>> len(Batches(x, y, 64))
+    4
+    >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
+    >>> model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    >>> history = model.fit(Batches(x, y, 64, workers=2), epochs=3, verbose=0)
+    >>> len(history.history["loss"])
+    3
 """
 
 from __future__ import annotations

@@ -44,7 +44,7 @@ def timeseries_dataset_from_array(data: Any, targets: Any, sequence_length: int,
 
     Example:
         >>> ds = timeseries_dataset_from_array(np.arange(10), None, sequence_length=5, batch_size=None)
-        >>> [list(w) for w in ds.as_numpy_iterator()][:2]
+        >>> [w.tolist() for w in ds.as_numpy_iterator()][:2]
         [[0, 1, 2, 3, 4], [1, 2, 3, 4, 5]]
     """
     array = np.asarray(data.data if isinstance(data, Tensor) else data)

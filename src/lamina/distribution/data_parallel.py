@@ -90,10 +90,11 @@ class DataParallel:
         check_every: debug mode: every this many steps, compare a checksum of the weights across processes and
             raise if they differ (default: ``$LAMINA_DIST_CHECK_EVERY``, else 0: never).
 
-    Example:
-        >>> from lamina import distribution
-        >>> distribution.set_distribution(distribution.DataParallel())
-        >>> model.fit(x, y, batch_size=256, epochs=5)   # mpiexec -n 4 python train.py
+    Example (``train.py``, started as ``mpiexec -n 4 python train.py``)::
+
+        from lamina import distribution
+        distribution.set_distribution(distribution.DataParallel())
+        model.fit(x, y, batch_size=256, epochs=5)
     """
 
     def __init__(self, device_mesh: Any = None, devices: list[str] | None = None, auto_shard_dataset: bool = True,

@@ -17,6 +17,9 @@ def set_distribution(value: Any) -> None:
     Example:
         >>> from lamina import distribution
         >>> distribution.set_distribution(distribution.DataParallel())
+        >>> distribution.size()   # 1 unless started by mpiexec
+        1
+        >>> distribution.set_distribution(None)   # back to one process, without MPI
     """
     global _current
     if value is not None and not isinstance(getattr(value, "replica", None), Replica):

@@ -17,10 +17,13 @@ from ..variables import Variable
 
 _LAZY_SUBMODULES = ("callbacks", "datasets", "optimizers", "utils", "saving", "ops", "random", "config",
                     "distribution")
-_LAZY_ATTRIBUTES: dict[str, str] = {}
+# Keras 3's base classes at the top of ``keras`` (``keras.Layer``, ``keras.Loss``, ...), from their namespaces.
+_LAZY_ATTRIBUTES: dict[str, str] = {"Layer": ".layers", "Loss": ".losses", "Metric": ".metrics",
+                                    "Optimizer": ".optimizers", "Initializer": ".initializers",
+                                    "Regularizer": ".regularizers"}
 
 __all__ = ["Model", "Sequential", "Input", "Variable", "activations", "backend", "initializers", "layers", "losses",
-           "metrics", "models", "regularizers", *_LAZY_SUBMODULES]
+           "metrics", "models", "regularizers", *_LAZY_SUBMODULES, *_LAZY_ATTRIBUTES]
 
 
 def __getattr__(name: str) -> Any:

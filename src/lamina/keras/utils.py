@@ -8,6 +8,7 @@ from ..random import set_random_seed  # noqa: F401
 from ..utils import *  # noqa: F401,F403
 from ..utils.numerical import normalize, to_categorical  # noqa: F401
 from ..layers.base import clear_session  # noqa: F401
+from ..layers.registry import get_custom_objects, get_registered_name, register_keras_serializable  # noqa: F401
 
 _DATA_UTILITIES = {
     "PyDataset": "py_dataset", "Sequence": "py_dataset",

@@ -148,6 +148,7 @@ class BaseConv(ConvLayer):
         data_format: "channels_last" (default, (batch, ..., channels)) or "channels_first".
         groups: split the input channels into this many groups, each convolved with filters / groups filters.
         activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer: as Dense.
+
     Weights: ``kernel`` of shape kernel_size + (channels / groups, filters), ``bias`` (filters,).
     """
 

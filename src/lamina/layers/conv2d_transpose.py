@@ -14,9 +14,11 @@ from .base import Shape
 
 class Conv2DTranspose(ConvLayer):
     """Transposed 2-D convolution (Keras's ``Conv2DTranspose``): the gradient of a Conv2D with respect to its
-    input, used as a learned upsampling. Output size per axis (Keras's rule), with k_eff = (k - 1) d + 1:
+    input, used as a learned upsampling. Output size per axis (Keras's rule), with k_eff = (k - 1) d + 1::
+
         "valid": (n - 1) s + k_eff + output_padding   (output_padding defaults to max(k_eff, s) - k_eff)
         "same":  n s, or (n - 1) s + k_eff % 2 + output_padding when output_padding is given
+
     ``output_padding`` (each < the stride) picks among the sizes that a strided convolution maps to n.
 
     Weights: ``kernel`` (kernel_size + (filters, C)), note filters before input channels; ``bias`` (filters,).

@@ -17,8 +17,10 @@ class DepthwiseConv2D(ConvLayer):
     channels. Parameters: kernel area * C * M (+ C * M biases) instead of kernel area * C * F.
 
     Args:
-        kernel_size, strides, padding, depth_multiplier, data_format, dilation_rate, activation, use_bias,
-        depthwise_initializer, bias_initializer, depthwise_regularizer, bias_regularizer: as Keras.
+        kernel_size, strides, padding, depth_multiplier, data_format, dilation_rate: as Keras.
+        activation, use_bias, depthwise_initializer, bias_initializer, depthwise_regularizer, bias_regularizer:
+            as Keras.
+
     Weights: ``kernel`` (kernel_size + (C, depth_multiplier)), ``bias`` (C * depth_multiplier,).
     """
 

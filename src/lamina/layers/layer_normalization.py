@@ -13,8 +13,10 @@ from .base import Layer, Shape
 
 
 class LayerNormalization(Layer):
-    """Layer normalization (Keras's ``LayerNormalization``): for each sample,
+    """Layer normalization (Keras's ``LayerNormalization``): for each sample::
+
         y = gamma (x - mu) / sqrt(sigma^2 + epsilon) + beta,
+
     mu and sigma^2 the mean and variance over ``axis`` (not over the batch, unlike BatchNormalization: the same
     computation in training and inference, no moving statistics).
 
@@ -22,6 +24,7 @@ class LayerNormalization(Layer):
         axis: an int or a list of ints, the axes normalized together (default -1, the features).
         epsilon: added to the variance (default 1e-3). center, scale: whether to learn beta, gamma.
         beta_initializer, gamma_initializer, beta_regularizer, gamma_regularizer: as Keras.
+
     Weights: ``gamma``, ``beta``, each of the shape of the normalized axes.
     """
 

@@ -11,7 +11,8 @@ from ._augmentation import BaseAugmentation
 
 class RandomContrast(BaseAugmentation):
     """Adjust each image's contrast by its own random factor c (Keras's ``RandomContrast``), only when
-    ``training=True``: per channel, with mu the channel's mean over the image,
+    ``training=True``: per channel, with mu the channel's mean over the image::
+
         output = clip((x - mu) c + mu, value_range).
 
     Args:
