@@ -30,6 +30,8 @@ from .base import Layer, Shape
 class BaseAugmentation(Layer):
     """A random image transformation applied only in training; subclasses implement ``augment``."""
 
+    keras_options = {"seed": "same", "data_format": "same"}
+
     def __init__(self, seed: int | None = None, data_format: str | None = None, **kwargs: Any):
         super().__init__(**kwargs)
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):

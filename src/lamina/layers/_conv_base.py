@@ -21,12 +21,27 @@ from ._spatial import (channel_axis, from_channels_last, int_tuple, positive_int
 from .base import Layer, Shape
 
 
+def keras_weight_options(*kinds: str) -> dict[str, str]:
+    """``keras_options`` entries of the initializer and regularizer of each kind of weight ("kernel", "bias")."""
+    return {f"{kind}_{part}": part for part in ("initializer", "regularizer") for kind in kinds}
+
+
+def keras_constraints_off(*kinds: str) -> dict[str, None]:
+    """``keras_extras`` for what Lamina's convolutions lack, the activity regularizer and the constraint of each
+    kind of weight: read and written only as None (off)."""
+    return {"activity_regularizer": None, **{f"{kind}_constraint": None for kind in kinds}}
+
+
 class ConvLayer(Layer):
     """Arguments every convolution shares (kernel_size, strides, padding, data_format, dilation_rate, activation,
     use_bias), validated as Keras validates them, and the helpers to shape and finish the output."""
 
     rank = 2
     allow_causal = False
+    # Keras's config keys shared by every convolution (each subclass adds its own: see ``keras_options`` in
+    # layers/base.py); the weight options are named after each layer's kinds of weight.
+    keras_options = {"kernel_size": "same", "strides": "same", "padding": "same", "data_format": "same",
+                     "dilation_rate": "same", "activation": "activation", "use_bias": "same"}
 
     def __init__(self, kernel_size: Any, strides: Any = 1, padding: str = "valid", data_format: str | None = None,
                  dilation_rate: Any = 1, activation: Any = None, use_bias: bool = True,
@@ -150,6 +165,10 @@ class BaseConv(ConvLayer):
         activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer: as Dense.
     Weights: ``kernel`` of shape kernel_size + (channels / groups, filters), ``bias`` (filters,).
     """
+
+    keras_options = {**ConvLayer.keras_options, "filters": "same", "groups": "same",
+                     **keras_weight_options("kernel", "bias")}
+    keras_extras = keras_constraints_off("kernel", "bias")
 
     def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
                  data_format: str | None = None, dilation_rate: Any = 1, groups: int = 1, activation: Any = None,

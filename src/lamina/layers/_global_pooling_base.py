@@ -22,6 +22,8 @@ class BaseGlobalPooling(Layer):
 
     rank = 2
     mode = "max"
+    keras_options = {"data_format": "same", "keepdims": "same"}
+    keras_builds = False  # as Keras's: no build step, so no build_config
 
     def __init__(self, data_format: str | None = None, keepdims: bool = False, **kwargs: Any):
         super().__init__(**kwargs)

@@ -25,6 +25,8 @@ class BasePooling(Layer):
 
     rank = 2
     mode = "max"
+    keras_options = {"pool_size": "same", "padding": "same", "strides": "same", "data_format": "same"}
+    keras_builds = False  # Keras's pooling layers have no build step, so no build_config
 
     def __init__(self, pool_size: Any = 2, strides: Any = None, padding: str = "valid", data_format: str | None = None,
                  **kwargs: Any):

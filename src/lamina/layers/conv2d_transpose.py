@@ -7,7 +7,7 @@ from typing import Any
 from ..conv_geometry import transpose_output_length
 from ..convolution import conv_transpose
 from ..tensor import Tensor
-from ._conv_base import ConvLayer
+from ._conv_base import ConvLayer, keras_constraints_off, keras_weight_options
 from ._spatial import int_tuple, join_shape, positive_int, refuse_unsupported, split_shape
 from .base import Shape
 
@@ -21,6 +21,10 @@ class Conv2DTranspose(ConvLayer):
 
     Weights: ``kernel`` (kernel_size + (filters, C)), note filters before input channels; ``bias`` (filters,).
     """
+
+    keras_options = {**ConvLayer.keras_options, "filters": "same", "output_padding": "same",
+                     **keras_weight_options("kernel", "bias")}
+    keras_extras = keras_constraints_off("kernel", "bias")
 
     def __init__(self, filters: int, kernel_size: Any, strides: Any = (1, 1), padding: str = "valid",
                  output_padding: Any = None, data_format: str | None = None, dilation_rate: Any = (1, 1),

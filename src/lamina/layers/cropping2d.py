@@ -19,6 +19,8 @@ class Cropping2D(Layer):
         data_format: "channels_last" (default) or "channels_first".
     """
 
+    keras_options = {"cropping": "same", "data_format": "same"}
+
     def __init__(self, cropping: Any = ((0, 0), (0, 0)), data_format: str | None = None, **kwargs: Any):
         super().__init__(**kwargs)
         self.data_format = standardize_data_format(self, data_format)

@@ -6,7 +6,7 @@ from typing import Any
 
 from ..convolution import depthwise_conv
 from ..tensor import Tensor
-from ._conv_base import ConvLayer
+from ._conv_base import ConvLayer, keras_constraints_off, keras_weight_options
 from ._spatial import positive_int, refuse_unsupported
 from .base import Shape
 
@@ -21,6 +21,10 @@ class DepthwiseConv2D(ConvLayer):
         depthwise_initializer, bias_initializer, depthwise_regularizer, bias_regularizer: as Keras.
     Weights: ``kernel`` (kernel_size + (C, depth_multiplier)), ``bias`` (C * depth_multiplier,).
     """
+
+    keras_options = {**ConvLayer.keras_options, "depth_multiplier": "same",
+                     **keras_weight_options("depthwise", "bias")}
+    keras_extras = keras_constraints_off("depthwise", "bias")
 
     def __init__(self, kernel_size: Any, strides: Any = (1, 1), padding: str = "valid", depth_multiplier: int = 1,
                  data_format: str | None = None, dilation_rate: Any = (1, 1), activation: Any = None,

@@ -29,6 +29,10 @@ class Embedding(Layer):
         weights: optional initial value of the table ([array] or array).
     """
 
+    keras_options = {"input_dim": "same", "output_dim": "same", "embeddings_initializer": "initializer",
+                     "embeddings_regularizer": "regularizer", "mask_zero": "same"}
+    keras_extras = {"embeddings_constraint": None, "activity_regularizer": None, "quantization_config": None}
+
     def __init__(self, input_dim: int, output_dim: int, embeddings_initializer: Any = "uniform",
                  embeddings_regularizer: Any = None, embeddings_constraint: Any = None, mask_zero: bool = False,
                  weights: Any = None, lora_rank: Any = None, input_length: Any = None, activity_regularizer: Any = None,

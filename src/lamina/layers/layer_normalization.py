@@ -25,6 +25,11 @@ class LayerNormalization(Layer):
     Weights: ``gamma``, ``beta``, each of the shape of the normalized axes.
     """
 
+    keras_options = {"axis": "same", "epsilon": "same", "center": "same", "scale": "same",
+                     "beta_initializer": "initializer", "gamma_initializer": "initializer",
+                     "beta_regularizer": "regularizer", "gamma_regularizer": "regularizer"}
+    keras_extras = {"rms_scaling": False, "beta_constraint": None, "gamma_constraint": None}
+
     def __init__(self, axis: int | list[int] = -1, epsilon: float = 1e-3, center: bool = True, scale: bool = True,
                  beta_initializer: Any = "zeros", gamma_initializer: Any = "ones", beta_regularizer: Any = None,
                  gamma_regularizer: Any = None, beta_constraint: Any = None, gamma_constraint: Any = None,
@@ -70,6 +75,8 @@ class LayerNormalization(Layer):
                                     regularizer=self.beta_regularizer) if self.center else None
         self._ndim = len(input_shape)
         self._input_axes = dict(zip(axes, shape))
+        if isinstance(self.axis, int):  # as Keras: once built, the config lists the axes ([-1])
+            self.axis = [self.axis]
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:
         self._axes(len(input_shape))

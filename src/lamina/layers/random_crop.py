@@ -26,6 +26,8 @@ class RandomCrop(BaseAugmentation):
         height, width: the output size. seed, data_format: as every augmentation layer.
     """
 
+    keras_options = {**BaseAugmentation.keras_options, "height": "same", "width": "same"}
+
     def __init__(self, height: int, width: int, seed: int | None = None, data_format: str | None = None,
                  **kwargs: Any):
         super().__init__(seed, data_format, **kwargs)

@@ -19,6 +19,8 @@ class Rescaling(Layer):
     ``Rescaling(1 / 255)`` maps pixels to [0, 1]; ``Rescaling(1 / 127.5, offset=-1)`` to [-1, 1].
     """
 
+    keras_options = {"scale": "same", "offset": "same"}
+
     def __init__(self, scale: Any, offset: Any = 0.0, **kwargs: Any):
         super().__init__(**kwargs)
         for name, value in (("scale", scale), ("offset", offset)):

@@ -6,7 +6,7 @@ from typing import Any
 
 from ..convolution import conv, depthwise_conv
 from ..tensor import Tensor
-from ._conv_base import ConvLayer
+from ._conv_base import ConvLayer, keras_constraints_off, keras_weight_options
 from ._spatial import positive_int, refuse_unsupported
 from .base import Shape
 
@@ -19,6 +19,10 @@ class SeparableConv2D(ConvLayer):
 
     Weights: ``depthwise_kernel`` (kernel_size + (C, M)), ``pointwise_kernel`` ((1, 1, C M, filters)), ``bias``.
     """
+
+    keras_options = {**ConvLayer.keras_options, "filters": "same", "depth_multiplier": "same",
+                     **keras_weight_options("depthwise", "pointwise", "bias")}
+    keras_extras = keras_constraints_off("depthwise", "pointwise", "bias")
 
     def __init__(self, filters: int, kernel_size: Any, strides: Any = (1, 1), padding: str = "valid",
                  data_format: str | None = None, dilation_rate: Any = (1, 1), depth_multiplier: int = 1,

@@ -21,6 +21,8 @@ class UpSampling2D(Layer):
             "lanczos5") are not implemented and are refused.
     """
 
+    keras_options = {"size": "same", "data_format": "same", "interpolation": "same"}
+
     def __init__(self, size: Any = (2, 2), data_format: str | None = None, interpolation: str = "nearest",
                  **kwargs: Any):
         super().__init__(**kwargs)

@@ -34,6 +34,8 @@ class ZeroPadding2D(Layer):
         data_format: "channels_last" (default) or "channels_first".
     """
 
+    keras_options = {"padding": "same", "data_format": "same"}
+
     def __init__(self, padding: Any = (1, 1), data_format: str | None = None, **kwargs: Any):
         super().__init__(**kwargs)
         self.data_format = standardize_data_format(self, data_format)
