@@ -115,6 +115,9 @@ class BaseAugmentation(Layer):
     def compute_output_shape(self, input_shape: Shape) -> Shape:
         return tuple(input_shape)
 
+    def to_onnx(self, graph: Any, inputs: list[str]) -> str:
+        return inputs[0]  # the identity at inference
+
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "seed": self.seed, "data_format": self.data_format}
 

@@ -84,6 +84,12 @@ class Embedding(Layer):
             return None
         return np.asarray(inputs.data if isinstance(inputs, Tensor) else inputs) != 0
 
+    def to_onnx(self, graph: Any, inputs: list[str]) -> str:
+        """ONNX Gather of the table's rows, the indices cast to int64 (the model's input may be int32 or float)."""
+        indices = graph.node("Cast", [inputs[0]], f"{self.name}_indices", to=graph.onnx.TensorProto.INT64)
+        return graph.node("Gather", [graph.constant(f"{self.name}_embeddings", self.embeddings.data), indices],
+                          self.name, axis=0)
+
     def get_config(self) -> dict[str, Any]:
         return {
             **super().get_config(), "input_dim": self.input_dim, "output_dim": self.output_dim,

@@ -38,6 +38,11 @@ class Rescaling(Layer):
     def call(self, x: Tensor, training: bool = False) -> Tensor:
         return ops.add(ops.multiply(x, self._scale), self._offset)
 
+    def to_onnx(self, graph: Any, inputs: list[str]) -> str:
+        """Mul by the scale, Add the offset (each a number or one per channel, broadcast on the last axis)."""
+        out = graph.node("Mul", [inputs[0], graph.constant(f"{self.name}_scale", self._scale)], f"{self.name}_mul")
+        return graph.node("Add", [out, graph.constant(f"{self.name}_offset", self._offset)], f"{self.name}_add")
+
     def get_config(self) -> dict[str, Any]:
         def plain(value: Any) -> Any:
             return np.asarray(value).tolist()

@@ -8,6 +8,7 @@ from ..convolution import conv, depthwise_conv
 from ..tensor import Tensor
 from ._conv_base import ConvLayer, keras_constraints_off, keras_weight_options
 from ._spatial import positive_int, refuse_unsupported
+from .depthwise_conv2d import onnx_depthwise
 from .base import Shape
 
 
@@ -62,6 +63,13 @@ class SeparableConv2D(ConvLayer):
             return conv(depthwise, self.pointwise_kernel, self.bias, activation=fused)
 
         return self._convolve(x, separable)
+
+    def _onnx_ops(self, graph: Any, x: str, folded_batch_norm: Any) -> str:
+        """The depthwise Conv (one group per channel), then the pointwise 1x1 Conv with the bias."""
+        depthwise = onnx_depthwise(self, graph, x, self.depthwise_kernel.data, None, f"{self.name}_depthwise")
+        return self._onnx_conv(graph, depthwise, self.pointwise_kernel.data,
+                               None if self.bias is None else self.bias.data, f"{self.name}_pointwise",
+                               pointwise=True)
 
     def get_config(self) -> dict[str, Any]:
         return {

@@ -44,6 +44,14 @@ class UpSampling2D(Layer):
         y = upsample_nearest(to_channels_last(x, self.data_format), self.size)
         return from_channels_last(y, self.data_format)
 
+    def to_onnx(self, graph: Any, inputs: list[str]) -> str:
+        """ONNX Resize, nearest, by the integer factors: output pixel i reads input pixel floor(i / factor)."""
+        from ..onnx.spatial import resize
+        rows, columns = self.size
+        scales = [1, rows, columns, 1] if self.data_format == "channels_last" else [1, 1, rows, columns]
+        return resize(graph, inputs[0], self.name, scales=scales, mode="nearest",
+                      coordinate_transformation_mode="asymmetric", nearest_mode="floor")
+
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "size": self.size, "data_format": self.data_format,
                 "interpolation": self.interpolation}
