@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import subprocess
 import textwrap
-import zipfile
 
 import numpy as np
 import pytest
@@ -26,8 +25,8 @@ from lamina import keras  # noqa: E402
 from lamina.models import load_model  # noqa: E402
 from lamina.tensor import no_grad  # noqa: E402
 
-from test_keras_format import h5_layout, keras_python, read_json, rewritten  # noqa: E402
-from test_keras_graph_format import assert_same_config  # noqa: E402
+from test_keras_format import keras_python, read_json, rewritten  # noqa: E402
+from test_keras_graph_format import assert_same_file  # noqa: E402
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "keras")
 MODELS = conv_models.MODELS
@@ -128,24 +127,7 @@ def test_written_conv_file_has_the_layout_keras_writes(name: str, tmp_path) -> N
     target = tmp_path / f"{name}.keras"
     model.save(target)
 
-    with zipfile.ZipFile(target) as ours, zipfile.ZipFile(reference) as theirs:
-        assert sorted(ours.namelist()) == sorted(theirs.namelist())
-    ours, theirs = read_json(target, "config.json"), read_json(reference, "config.json")
-    theirs.pop("compile_config", None)  # the convnet fixture was compiled in Keras; the twin is not
-    for entry in theirs["config"]["layers"]:
-        # Keras records the default of a call's ``training`` (SpatialDropout2D's False), which the model's own
-        # flag replaces whenever it is given (fit, predict); Lamina records none.
-        for node in entry.get("inbound_nodes") or []:
-            node["kwargs"].pop("training", None)
-    assert_same_config(ours, theirs, name)
-
-    our_layout, their_layout = h5_layout(target), h5_layout(reference)
-    their_layout = {k: v for k, v in their_layout.items() if not k.startswith("optimizer")}
-    assert our_layout.keys() == their_layout.keys()
-    for key, (kind, shape, dtype, attributes, value) in their_layout.items():
-        assert our_layout[key][:4] == (kind, shape, dtype, attributes), key
-        if kind == "dataset":
-            np.testing.assert_array_equal(our_layout[key][4], value, err_msg=key)
+    assert_same_file(target, reference, name)
     np.testing.assert_allclose(predict(load_model(target), x), y, atol=1e-5, rtol=0)
 
 

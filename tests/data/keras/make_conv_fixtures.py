@@ -14,7 +14,6 @@ weight in the wrong place, or reads a layer's options wrongly, predicts differen
 
 from __future__ import annotations
 
-import importlib.util
 import os
 
 import numpy as np
@@ -22,15 +21,10 @@ import numpy as np
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras  # noqa: E402
 
+from make_graph_fixtures import tests_module  # noqa: E402 - this folder's other fixture script
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SAMPLES = 5
-
-
-def conv_models():
-    spec = importlib.util.spec_from_file_location("conv_models", os.path.join(HERE, "..", "..", "conv_models.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def fill(model: keras.Model, rng: np.random.Generator) -> None:
@@ -51,7 +45,7 @@ def fill(model: keras.Model, rng: np.random.Generator) -> None:
 
 
 def main() -> None:
-    models = conv_models()
+    models = tests_module("conv_models")
     rng = np.random.default_rng(15)
     for name in models.MODELS:
         keras.utils.set_random_seed(15)
