@@ -7,7 +7,8 @@
        the first 8,000 Fashion-MNIST training images per epoch (the example's subset)
 
 As for A-D, every runner trains the same network on the same data for the same epochs and returns each epoch's
-wall time and the test accuracy at the end (all 10,000 test images). Lamina and Keras run the same Keras-API
+wall time and the test accuracy at the end (all 10,000 test images, in batches of the training batch size: the
+peak memory is training's, not that of a larger evaluation batch). Lamina and Keras run the same Keras-API
 code (for F, the example's own ``network`` function); PyTorch's models are written out with the same layers,
 initial-weight scheme aside (each framework's defaults), channels first (the images have one channel, so NCHW
 is a reshape of the same memory). ``workloads.py`` routes these workloads here (``with_conv_workloads``).
@@ -109,7 +110,7 @@ def run_keras_api(keras: Any, workload: ConvWorkload, data: tuple, epochs: int, 
             times.append(time.perf_counter() - self.start)
 
     model.fit(x_train, y_train, batch_size=workload.batch_size, epochs=epochs, verbose=0, callbacks=[EpochTimer()])
-    _, accuracy = model.evaluate(x_test, y_test, batch_size=1000, verbose=0)
+    _, accuracy = model.evaluate(x_test, y_test, batch_size=workload.batch_size, verbose=0)
     return {"epoch_times": times, "accuracy": float(accuracy)}
 
 
@@ -164,8 +165,9 @@ def run_torch(workload: ConvWorkload, data: tuple, epochs: int, seed: int, fused
         times.append(time.perf_counter() - start)
     model.eval()
     with torch.no_grad():
-        correct = sum(int((model(x_test[i:i + 1000]).argmax(dim=1) == y_test[i:i + 1000]).sum())
-                      for i in range(0, len(x_test), 1000))
+        batch = workload.batch_size
+        correct = sum(int((model(x_test[i:i + batch]).argmax(dim=1) == y_test[i:i + batch]).sum())
+                      for i in range(0, len(x_test), batch))
     return {"epoch_times": times, "accuracy": correct / len(x_test)}
 
 

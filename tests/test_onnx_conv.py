@@ -76,6 +76,19 @@ def test_resnet_block_matches_onnxruntime_with_batch_norm_folded() -> None:
         np.testing.assert_allclose(run_onnx(proto, x), predict(model, x), rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("axis", [1, -1])
+def test_channels_first_convolution_keeps_its_batch_norm(axis: int) -> None:
+    """Folding multiplies the filters by BN's scales; a channels-first convolution's filters are axis 1, so a
+    BatchNormalization after it (over axis 1, or over the width with -1) is exported as it is."""
+    lamina.utils.set_random_seed(6)
+    x = np.random.default_rng(3).normal(size=(16, 3, 6, 5)).astype(np.float32)
+    model = trained(lamina.Sequential([layers.Input((3, 6, 5)), layers.Conv2D(5, 3, data_format="channels_first"),
+                                       layers.BatchNormalization(axis=axis), layers.Flatten(), layers.Dense(2)]), x, 2)
+    proto = to_onnx(model)
+    assert "Mul" in {node.op_type for node in proto.graph.node}
+    np.testing.assert_allclose(run_onnx(proto, x), predict(model, x), rtol=1e-5, atol=1e-5)
+
+
 @pytest.mark.parametrize("name", ["mnist_convnet", "resnet_block"])
 def test_transpose_pairs_cancel_in_onnxruntime(name: str, tmp_path) -> None:
     """Each layer wraps its channels-first op in a Transpose pair; onnxruntime's basic optimizations cancel the

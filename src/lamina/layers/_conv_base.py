@@ -7,7 +7,7 @@ computation in ``lamina.convolution``.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 
@@ -205,7 +205,11 @@ class BaseConv(ConvLayer):
     keras_options = {**ConvLayer.keras_options, "filters": "same", "groups": "same",
                      **keras_weight_options("kernel", "bias")}
     keras_extras = keras_constraints_off("kernel", "bias")
-    onnx_folds_batch_norm: ClassVar[bool] = True
+
+    @property
+    def onnx_folds_batch_norm(self) -> bool:  # type: ignore[override]
+        """A following BatchNormalization over the last axis is one over the filters only in channels-last."""
+        return self.data_format == "channels_last"
 
     def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
                  data_format: str | None = None, dilation_rate: Any = 1, groups: int = 1, activation: Any = None,
