@@ -217,14 +217,16 @@ class ConvNetFloor:
         return loss
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        """Class scores in inference mode (no dropout), batch by batch."""
+        """Class probabilities in inference mode (no dropout), for every full batch of ``x``."""
         keep = self.mask.copy()
         self.mask.fill(1)
         try:
             scores = []
             for start in range(0, len(x) - self.batch + 1, self.batch):
                 self.loss_and_gradients(x[start:start + self.batch], np.zeros(self.batch, np.int64))
-                scores.append(np.log(self.logits + 1e-30))  # (probabilities minus a constant: argmax unchanged)
+                probabilities = self.logits * self.dtype.type(self.batch)  # left as (p - onehot(0)) / B
+                probabilities[:, 0] += 1
+                scores.append(probabilities)
             return np.concatenate(scores)
         finally:
             np.copyto(self.mask, keep)

@@ -4,6 +4,7 @@
     python benchmarks/train_bench.py -w A,C --repeats 5   # a subset
     python benchmarks/train_bench.py --tiny               # seconds: synthetic data, for CI
     python benchmarks/train_bench.py --keras-python /path/to/venv-with-tensorflow/bin/python
+    python benchmarks/train_bench.py -w E,F -f lamina,torch,keras,numpy --epochs 2   # the convnets
     python benchmarks/train_bench.py -f lamina,lamina-numpy,torch,torch-fused,keras-jax \
         --keras-jax-python /path/to/venv-with-keras-and-jax/bin/python
 
@@ -62,7 +63,8 @@ def child(framework: str, workload_name: str, epochs: int, seed: int, data_dir: 
     result = RUNNERS[framework](workload, data, epochs, seed)
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if data is not None:
-        flops = workload.matmul_flops_per_sample(data[0].shape[1], 10) * len(data[0])
+        samples = min(len(data[0]), getattr(workload, "train_limit", None) or len(data[0]))  # F: a subset
+        flops = workload.matmul_flops_per_sample(data[0].shape[1], 10) * samples
         result["gflops_per_epoch"] = flops / 1e9
     print("RESULT " + json.dumps(result))
 
@@ -269,7 +271,7 @@ def main() -> None:
         if "numpy" in summary and "torch" in summary:
             # The hand-written NumPy program against PyTorch: what any NumPy-only library could reach at best.
             print(f"  numpy (hand-written floor) / torch: {summary['numpy'] / summary['torch']:.3g}x")
-        if workload != "C" and not args.tiny:
+        if workload != "C" and WORKLOADS[workload].hidden and not args.tiny:  # the MLPs (not E, F)
             print(f"  NumPy, the same matrix products alone: {products_alone(workload, args):.1f} GFLOP/s")
 
 

@@ -10,6 +10,8 @@ Workloads (batch size, epochs are set by the driver):
     B  MNIST MLP 784-2048-2048-10, ReLU, Adam, batch 256
     C  the notes' XOR listing: 2-2-1, leaky ReLU, he_normal, Adam(0.05), MSE, 100 epochs of one batch
     D  Fashion-MNIST, 8 hidden layers of 256 with BatchNorm, ReLU and Dropout 0.2, Adam, batch 128
+    E  the keras.io MNIST convnet, Adam, batch 128 (conv_workloads.py)
+    F  the residual network of examples/s11_resnet.py on 8,000 Fashion-MNIST images, Adam, batch 64
 """
 
 from __future__ import annotations
@@ -241,3 +243,10 @@ RUNNERS = {
     "keras-jax": run_keras,
     "numpy": run_numpy,
 }
+
+
+# Workloads E and F, the convolutional networks (conv_workloads.py): each runner hands them to that module.
+from conv_workloads import CONV_WORKLOADS, conv_runner  # noqa: E402
+
+WORKLOADS.update(CONV_WORKLOADS)
+RUNNERS = {framework: conv_runner(framework, runner) for framework, runner in RUNNERS.items()}

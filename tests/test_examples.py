@@ -164,6 +164,16 @@ def test_s10_augmentation_beats_none(tmp_path, capsys):
     assert_plots(tmp_path, out, ["s10_data_augmentation.png"])
 
 
+def test_s11_residual_shortcuts_fix_the_plain_networks_degradation(tmp_path, capsys):
+    result, out = run("s11_resnet", tmp_path, capsys, "--dataset", "digits")
+    plain, residual = result["results"]["plain"], result["results"]["residual"]
+    assert result["dataset"].startswith("UCI digits") and result["depth"] == 14
+    assert plain["loss"] > residual["loss"] and plain["accuracy"] < residual["accuracy"]
+    assert residual["test_accuracy"] > plain["test_accuracy"] > 0.2  # chance is 0.10: both learn something
+    assert out.count("final training loss") == 2 and "[claim holds] the plain 14-layer network trains worse" in out
+    assert_plots(tmp_path, out, ["s11_resnet.png"])
+
+
 def test_a_script_runs_standalone_with_the_environment_variables(tmp_path):
     env = {**os.environ, "LAMINA_QUICK": "1", "LAMINA_OUTPUT": str(tmp_path),
            "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}

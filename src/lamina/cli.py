@@ -45,6 +45,8 @@ EXAMPLES: tuple[tuple[str, str, str], ...] = (
      "the keras.io Simple MNIST convnet (Conv2D, MaxPooling, Dropout, Adam): test accuracy and training curves"),
     ("s10_data_augmentation", "5 Regularization (augmentation)",
      "random rotations, shifts and zooms on 1,000 MNIST images beat training on the images as they are"),
+    ("s11_resnet", "1 Introduction: residual networks",
+     "He et al.'s degradation: a plain 20-layer convnet trains worse than the same layers with identity shortcuts"),
 )
 
 DEFAULT_OUTPUT = "lamina-output"

@@ -95,7 +95,7 @@ def affine_transform(images: np.ndarray, transforms: np.ndarray, interpolation: 
     return out.astype(images.dtype, copy=False)
 
 
-def _resize_axis(length: int, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def resize_axis_weights(length: int, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Half-pixel-centre bilinear weights along one axis: (lower index, upper index, weight of the upper)."""
     scale = _f32(length / size)
     position = (np.arange(size, dtype=_f32) + _f32(0.5)) * scale - _f32(0.5)
@@ -107,8 +107,8 @@ def _resize_axis(length: int, size: int) -> tuple[np.ndarray, np.ndarray, np.nda
 
 def resize_bilinear(images: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """Resize (N, H, W, C) to (N, size[0], size[1], C) by bilinear interpolation between pixel centres."""
-    rows_lo, rows_hi, wy = _resize_axis(images.shape[1], size[0])
-    cols_lo, cols_hi, wx = _resize_axis(images.shape[2], size[1])
+    rows_lo, rows_hi, wy = resize_axis_weights(images.shape[1], size[0])
+    cols_lo, cols_hi, wx = resize_axis_weights(images.shape[2], size[1])
     wx = wx[None, None, :, None]
     top = images[:, rows_lo][:, :, cols_lo] * (1 - wx) + images[:, rows_lo][:, :, cols_hi] * wx
     bottom = images[:, rows_hi][:, :, cols_lo] * (1 - wx) + images[:, rows_hi][:, :, cols_hi] * wx

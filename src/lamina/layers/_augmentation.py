@@ -30,6 +30,8 @@ from .base import Layer, Shape
 class BaseAugmentation(Layer):
     """A random image transformation applied only in training; subclasses implement ``augment``."""
 
+    keras_options = {"seed": "same", "data_format": "same"}
+
     def __init__(self, seed: int | None = None, data_format: str | None = None, **kwargs: Any):
         super().__init__(**kwargs)
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
@@ -112,6 +114,9 @@ class BaseAugmentation(Layer):
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:
         return tuple(input_shape)
+
+    def to_onnx(self, graph: Any, inputs: list[str]) -> str:
+        return inputs[0]  # the identity at inference
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "seed": self.seed, "data_format": self.data_format}

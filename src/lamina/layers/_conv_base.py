@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .. import activations as _activations
 from .. import initializers as _initializers
 from .. import regularizers as _regularizers
@@ -21,12 +23,27 @@ from ._spatial import (channel_axis, from_channels_last, int_tuple, positive_int
 from .base import Layer, Shape
 
 
+def keras_weight_options(*kinds: str) -> dict[str, str]:
+    """``keras_options`` entries of the initializer and regularizer of each kind of weight ("kernel", "bias")."""
+    return {f"{kind}_{part}": part for part in ("initializer", "regularizer") for kind in kinds}
+
+
+def keras_constraints_off(*kinds: str) -> dict[str, None]:
+    """``keras_extras`` for what Lamina's convolutions lack, the activity regularizer and the constraint of each
+    kind of weight: read and written only as None (off)."""
+    return {"activity_regularizer": None, **{f"{kind}_constraint": None for kind in kinds}}
+
+
 class ConvLayer(Layer):
     """Arguments every convolution shares (kernel_size, strides, padding, data_format, dilation_rate, activation,
     use_bias), validated as Keras validates them, and the helpers to shape and finish the output."""
 
     rank = 2
     allow_causal = False
+    # Keras's config keys shared by every convolution (each subclass adds its own: see ``keras_options`` in
+    # layers/base.py); the weight options are named after each layer's kinds of weight.
+    keras_options = {"kernel_size": "same", "strides": "same", "padding": "same", "data_format": "same",
+                     "dilation_rate": "same", "activation": "activation", "use_bias": "same"}
 
     def __init__(self, kernel_size: Any, strides: Any = 1, padding: str = "valid", data_format: str | None = None,
                  dilation_rate: Any = 1, activation: Any = None, use_bias: bool = True,
@@ -135,6 +152,40 @@ class ConvLayer(Layer):
             "activation": self._activation_name, "use_bias": self.use_bias,
         }
 
+    # ----- ONNX export ------------------------------------------------------------------------------------------
+    def to_onnx(self, graph: Any, inputs: list[str], folded_batch_norm: Any = None) -> str:
+        """The layer's ONNX op(s) on channels-first data between a Transpose pair (``onnx/spatial.py``), then the
+        activation; a BatchNormalization that follows a linear convolution is folded into its kernel and bias."""
+        from ..onnx.spatial import channels_first, channels_last
+        x = channels_first(graph, inputs[0], self.rank, self.data_format, self.name)
+        y = self._onnx_ops(graph, x, folded_batch_norm)
+        y = channels_last(graph, y, self.rank, self.data_format, self.name)
+        return graph.activation(self._activation_name, y, f"{self.name}_activation",
+                                f'layer "{self.name}" ({self.class_name})')
+
+    def _onnx_ops(self, graph: Any, x: str, folded_batch_norm: Any) -> str:
+        """The computation before the activation, on channels-first data; returns the output's name."""
+        raise NotImplementedError
+
+    def _onnx_conv(self, graph: Any, x: str, kernel: np.ndarray, bias: Any, hint: str, group: int = 1,
+                   folded_batch_norm: Any = None, pointwise: bool = False) -> str:
+        """ONNX Conv with a kernel in Keras's layout (*kernel_size, in / group, out), the layer's strides, padding
+        and dilation (a 1x1 ``pointwise`` convolution: none of them); ``bias`` an array or None."""
+        from ..onnx.spatial import window_attributes
+        weight = np.transpose(kernel, (self.rank + 1, self.rank, *range(self.rank))).astype(np.float64)
+        bias = None if bias is None else np.asarray(bias, dtype=np.float64)
+        if folded_batch_norm is not None:
+            from ..onnx.export import batch_norm_scale_shift
+            scale, shift = batch_norm_scale_shift(folded_batch_norm)
+            weight = weight * scale.reshape((-1,) + (1,) * (weight.ndim - 1))
+            bias = (0.0 if bias is None else bias) * scale + shift
+        inputs = [x, graph.constant(f"{hint}_weight", weight)]
+        if bias is not None:
+            inputs.append(graph.constant(f"{hint}_bias", bias))
+        attributes = {"kernel_shape": list(kernel.shape[:self.rank])} if pointwise else \
+            window_attributes(self, self.kernel_size, self.dilation_rate)
+        return graph.node("Conv", inputs, hint, group=group, **attributes)
+
 
 class BaseConv(ConvLayer):
     """An N-D convolution layer: ``output = activation(conv(inputs, kernel) + bias)`` (Keras's ``BaseConv``).
@@ -151,6 +202,15 @@ class BaseConv(ConvLayer):
 
     Weights: ``kernel`` of shape kernel_size + (channels / groups, filters), ``bias`` (filters,).
     """
+
+    keras_options = {**ConvLayer.keras_options, "filters": "same", "groups": "same",
+                     **keras_weight_options("kernel", "bias")}
+    keras_extras = keras_constraints_off("kernel", "bias")
+
+    @property
+    def onnx_folds_batch_norm(self) -> bool:  # type: ignore[override]
+        """A following BatchNormalization over the last axis is one over the filters only in channels-last."""
+        return self.data_format == "channels_last"
 
     def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
                  data_format: str | None = None, dilation_rate: Any = 1, groups: int = 1, activation: Any = None,
@@ -193,6 +253,10 @@ class BaseConv(ConvLayer):
         return self._convolve(x, lambda inputs, fused: conv(
             inputs, self.kernel, self.bias, self.strides, self.padding, self.dilation_rate, self.groups,
             activation=fused))
+
+    def _onnx_ops(self, graph: Any, x: str, folded_batch_norm: Any) -> str:
+        bias = None if self.bias is None else self.bias.data
+        return self._onnx_conv(graph, x, self.kernel.data, bias, self.name, self.groups, folded_batch_norm)
 
     def get_config(self) -> dict[str, Any]:
         return {

@@ -22,6 +22,8 @@ class BaseGlobalPooling(Layer):
 
     rank = 2
     mode = "max"
+    keras_options = {"data_format": "same", "keepdims": "same"}
+    keras_builds = False  # as Keras's: no build step, so no build_config
 
     def __init__(self, data_format: str | None = None, keepdims: bool = False, **kwargs: Any):
         super().__init__(**kwargs)
@@ -56,6 +58,13 @@ class BaseGlobalPooling(Layer):
             else keep.astype(x.dtype)[:, None, :]
         counts = np.maximum(weights.sum(axis=axes[0], keepdims=self.keepdims), 1)
         return ops.sum(ops.multiply(x, weights), axis=axes, keepdims=self.keepdims) / counts
+
+    def to_onnx(self, graph: Any, inputs: list[str]) -> str:
+        """ReduceMean / ReduceMax over the spatial axes, in the layer's data format (no Transpose)."""
+        from ..onnx.spatial import reduce
+        op_type = "ReduceMax" if self.mode == "max" else "ReduceMean"
+        return reduce(graph, op_type, inputs[0], spatial_axes(self.data_format, self.rank + 2), self.keepdims,
+                      self.name)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "data_format": self.data_format, "keepdims": self.keepdims}

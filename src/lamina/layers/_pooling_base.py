@@ -25,6 +25,8 @@ class BasePooling(Layer):
 
     rank = 2
     mode = "max"
+    keras_options = {"pool_size": "same", "padding": "same", "strides": "same", "data_format": "same"}
+    keras_builds = False  # Keras's pooling layers have no build step, so no build_config
 
     def __init__(self, pool_size: Any = 2, strides: Any = None, padding: str = "valid", data_format: str | None = None,
                  **kwargs: Any):
@@ -50,6 +52,18 @@ class BasePooling(Layer):
         pool = max_pool if self.mode == "max" else avg_pool
         y = pool(to_channels_last(x, self.data_format), self.pool_size, self.strides, self.padding)
         return from_channels_last(y, self.data_format)
+
+    def to_onnx(self, graph: Any, inputs: list[str]) -> str:
+        """ONNX MaxPool (padding ignored) or AveragePool with count_include_pad=0 (the mean of the real inputs
+        only, as TensorFlow's "same"), on channels-first data between a Transpose pair."""
+        from ..onnx.spatial import channels_first, channels_last, window_attributes
+        x = channels_first(graph, inputs[0], self.rank, self.data_format, self.name)
+        attributes = window_attributes(self, self.pool_size)
+        if self.mode == "max":
+            y = graph.node("MaxPool", [x], self.name, **attributes)
+        else:
+            y = graph.node("AveragePool", [x], self.name, count_include_pad=0, **attributes)
+        return channels_last(graph, y, self.rank, self.data_format, self.name)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "pool_size": self.pool_size, "padding": self.padding,

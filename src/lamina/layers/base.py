@@ -158,6 +158,10 @@ class Layer:
     keras_extras: ClassVar[dict[str, Any]] = {}
     # Whether Keras writes a ``build_config`` for this layer; its module and class name in a .keras file.
     keras_builds: ClassVar[bool] = True
+    # Whether Keras's config of this layer has a ``trainable`` key (its SpatialDropout layers take none).
+    keras_writes_trainable: ClassVar[bool] = True
+    # Whether ``to_onnx`` takes ``folded_batch_norm=`` (a following BatchNormalization folded into the weights).
+    onnx_folds_batch_norm: ClassVar[bool] = False
     keras_module: ClassVar[str] = "keras.layers"
     keras_class_name: ClassVar[str | None] = None
 

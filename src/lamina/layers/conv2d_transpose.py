@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..conv_geometry import transpose_output_length
+import numpy as np
+
+from ..conv_geometry import effective_size, transpose_crop_start, transpose_output_length
 from ..convolution import conv_transpose
 from ..tensor import Tensor
-from ._conv_base import ConvLayer
+from ._conv_base import ConvLayer, keras_constraints_off, keras_weight_options
 from ._spatial import int_tuple, join_shape, positive_int, refuse_unsupported, split_shape
 from .base import Shape
 
@@ -23,6 +25,10 @@ class Conv2DTranspose(ConvLayer):
 
     Weights: ``kernel`` (kernel_size + (filters, C)), note filters before input channels; ``bias`` (filters,).
     """
+
+    keras_options = {**ConvLayer.keras_options, "filters": "same", "output_padding": "same",
+                     **keras_weight_options("kernel", "bias")}
+    keras_extras = keras_constraints_off("kernel", "bias")
 
     def __init__(self, filters: int, kernel_size: Any, strides: Any = (1, 1), padding: str = "valid",
                  output_padding: Any = None, data_format: str | None = None, dilation_rate: Any = (1, 1),
@@ -61,6 +67,29 @@ class Conv2DTranspose(ConvLayer):
         return self._convolve(x, lambda inputs, fused: conv_transpose(
             inputs, self.kernel, self.bias, self.strides, self.padding, self.output_padding, self.dilation_rate,
             activation=fused))
+
+    def _onnx_ops(self, graph: Any, x: str, folded_batch_norm: Any) -> str:
+        """ONNX ConvTranspose, weight (C, F, KH, KW). Per axis, of the full scatter of length
+        (n - 1) s + k_eff the output keeps ``out`` positions from TensorFlow's start: ONNX's begin pad is that
+        start, and its end pad (or, when the output reaches past the scatter, ``output_padding``) the rest. Both
+        are the same for every input size n, so an unknown size exports too."""
+        from ..onnx.spatial import spatial_sizes
+        begins, ends, extras = [], [], []
+        for n, k, s, d, extra in zip(spatial_sizes(self), self.kernel_size, self.strides, self.dilation_rate,
+                                     self.output_padding or (None, None)):
+            n = 1 if n is None else n
+            out = transpose_output_length(n, k, s, self.padding, extra, d)
+            start = transpose_crop_start(n, out, k, s, self.padding, d)
+            beyond = start + out - ((n - 1) * s + effective_size(k, d))
+            begins.append(start)
+            ends.append(max(-beyond, 0))
+            extras.append(max(beyond, 0))
+        inputs = [x, graph.constant(f"{self.name}_weight", np.transpose(self.kernel.data, (3, 2, 0, 1)))]
+        if self.bias is not None:
+            inputs.append(graph.constant(f"{self.name}_bias", self.bias.data))
+        attributes = {"dilations": list(self.dilation_rate)} if max(self.dilation_rate) > 1 else {}
+        return graph.node("ConvTranspose", inputs, self.name, kernel_shape=list(self.kernel_size),
+                          strides=list(self.strides), pads=begins + ends, output_padding=extras, **attributes)
 
     def get_config(self) -> dict[str, Any]:
         return {

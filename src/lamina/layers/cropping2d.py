@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .. import ops
 from ..tensor import Tensor
 from ._spatial import join_shape, require_rank, split_shape, standardize_data_format
@@ -18,6 +20,8 @@ class Cropping2D(Layer):
         cropping: n, (rows, cols) (symmetric) or ((top, bottom), (left, right)). Default: nothing.
         data_format: "channels_last" (default) or "channels_first".
     """
+
+    keras_options = {"cropping": "same", "data_format": "same"}
 
     def __init__(self, cropping: Any = ((0, 0), (0, 0)), data_format: str | None = None, **kwargs: Any):
         super().__init__(**kwargs)
@@ -43,6 +47,14 @@ class Cropping2D(Layer):
         index = (slice(None), rows, columns) if self.data_format == "channels_last" else \
             (slice(None), slice(None), rows, columns)
         return ops.getitem(x, index)
+
+    def to_onnx(self, graph: Any, inputs: list[str]) -> str:
+        """ONNX Slice of the two spatial axes (an end of 0 removed is the axis's end)."""
+        from ..onnx.spatial import crop
+        (top, bottom), (left, right) = self.cropping
+        axes = [1, 2] if self.data_format == "channels_last" else [2, 3]
+        unbounded = np.iinfo(np.int64).max
+        return crop(graph, inputs[0], [top, left], [-bottom or unbounded, -right or unbounded], axes, self.name)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "cropping": self.cropping, "data_format": self.data_format}

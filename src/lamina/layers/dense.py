@@ -38,6 +38,7 @@ class Dense(Layer):
                      "kernel_regularizer": "regularizer", "bias_regularizer": "regularizer",
                      "kernel_constraint": "constraint", "bias_constraint": "constraint"}
     keras_extras = {"quantization_config": None}
+    onnx_folds_batch_norm = True
 
     def __init__(self, units: int, activation: Any = None, use_bias: bool = True,
                  kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",

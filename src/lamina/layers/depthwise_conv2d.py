@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..convolution import depthwise_conv
 from ..tensor import Tensor
-from ._conv_base import ConvLayer
+from ._conv_base import ConvLayer, keras_constraints_off, keras_weight_options
 from ._spatial import positive_int, refuse_unsupported
 from .base import Shape
+
+
+def onnx_depthwise(layer: ConvLayer, graph: Any, x: str, kernel: np.ndarray, bias: Any, hint: str) -> str:
+    """A depthwise convolution as ONNX Conv with one group per input channel: Keras's kernel (KH, KW, C, M) is the
+    Conv weight (C M, 1, KH, KW), output channel c M + m being channel c's m-th filter."""
+    kh, kw, channels, multiplier = kernel.shape
+    grouped = kernel.reshape(kh, kw, 1, channels * multiplier)
+    return layer._onnx_conv(graph, x, grouped, bias, hint, group=channels)
 
 
 class DepthwiseConv2D(ConvLayer):
@@ -23,6 +33,10 @@ class DepthwiseConv2D(ConvLayer):
 
     Weights: ``kernel`` (kernel_size + (C, depth_multiplier)), ``bias`` (C * depth_multiplier,).
     """
+
+    keras_options = {**ConvLayer.keras_options, "depth_multiplier": "same",
+                     **keras_weight_options("depthwise", "bias")}
+    keras_extras = keras_constraints_off("depthwise", "bias")
 
     def __init__(self, kernel_size: Any, strides: Any = (1, 1), padding: str = "valid", depth_multiplier: int = 1,
                  data_format: str | None = None, dilation_rate: Any = (1, 1), activation: Any = None,
@@ -52,6 +66,10 @@ class DepthwiseConv2D(ConvLayer):
         self._spatial_output(x.shape, self.kernel.shape)
         return self._convolve(x, lambda inputs, fused: depthwise_conv(
             inputs, self.kernel, self.bias, self.strides, self.padding, self.dilation_rate, activation=fused))
+
+    def _onnx_ops(self, graph: Any, x: str, folded_batch_norm: Any) -> str:
+        return onnx_depthwise(self, graph, x, self.kernel.data, None if self.bias is None else self.bias.data,
+                              self.name)
 
     def get_config(self) -> dict[str, Any]:
         return {

@@ -29,6 +29,10 @@ class Embedding(Layer):
         weights: optional initial value of the table ([array] or array).
     """
 
+    keras_options = {"input_dim": "same", "output_dim": "same", "embeddings_initializer": "initializer",
+                     "embeddings_regularizer": "regularizer", "mask_zero": "same"}
+    keras_extras = {"embeddings_constraint": None, "activity_regularizer": None, "quantization_config": None}
+
     def __init__(self, input_dim: int, output_dim: int, embeddings_initializer: Any = "uniform",
                  embeddings_regularizer: Any = None, embeddings_constraint: Any = None, mask_zero: bool = False,
                  weights: Any = None, lora_rank: Any = None, input_length: Any = None, activity_regularizer: Any = None,
@@ -79,6 +83,12 @@ class Embedding(Layer):
         if not self.mask_zero:
             return None
         return np.asarray(inputs.data if isinstance(inputs, Tensor) else inputs) != 0
+
+    def to_onnx(self, graph: Any, inputs: list[str]) -> str:
+        """ONNX Gather of the table's rows, the indices cast to int64 (the model's input may be int32 or float)."""
+        indices = graph.node("Cast", [inputs[0]], f"{self.name}_indices", to=graph.onnx.TensorProto.INT64)
+        return graph.node("Gather", [graph.constant(f"{self.name}_embeddings", self.embeddings.data), indices],
+                          self.name, axis=0)
 
     def get_config(self) -> dict[str, Any]:
         return {

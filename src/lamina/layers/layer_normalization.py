@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .. import initializers as _initializers
 from .. import regularizers as _regularizers
 from ..normalization import layer_norm
@@ -27,6 +29,11 @@ class LayerNormalization(Layer):
 
     Weights: ``gamma``, ``beta``, each of the shape of the normalized axes.
     """
+
+    keras_options = {"axis": "same", "epsilon": "same", "center": "same", "scale": "same",
+                     "beta_initializer": "initializer", "gamma_initializer": "initializer",
+                     "beta_regularizer": "regularizer", "gamma_regularizer": "regularizer"}
+    keras_extras = {"rms_scaling": False, "beta_constraint": None, "gamma_constraint": None}
 
     def __init__(self, axis: int | list[int] = -1, epsilon: float = 1e-3, center: bool = True, scale: bool = True,
                  beta_initializer: Any = "zeros", gamma_initializer: Any = "ones", beta_regularizer: Any = None,
@@ -73,6 +80,8 @@ class LayerNormalization(Layer):
                                     regularizer=self.beta_regularizer) if self.center else None
         self._ndim = len(input_shape)
         self._input_axes = dict(zip(axes, shape))
+        if isinstance(self.axis, int):  # as Keras: once built, the config lists the axes ([-1])
+            self.axis = [self.axis]
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:
         self._axes(len(input_shape))
@@ -80,6 +89,37 @@ class LayerNormalization(Layer):
 
     def call(self, x: Tensor, training: bool = False) -> Tensor:
         return layer_norm(x, self.gamma, self.beta, self._axes(x.ndim), self.epsilon)
+
+    def to_onnx(self, graph: Any, inputs: list[str]) -> str:
+        """ONNX LayerNormalization (opset 17) when the axes are the trailing ones; otherwise, or before opset 17,
+        the formula in ReduceMean, Sub, Mul, Sqrt, Div (the variance two-pass, as Lamina computes it)."""
+        from ..onnx.spatial import reduce
+        ndim = len(self.input_shape)
+        axes = self._axes(ndim)
+        shape = [1] * ndim
+        for axis in axes:
+            shape[axis] = self.input_shape[axis]
+        gamma = None if self.gamma is None else self.gamma.data.reshape(shape)
+        beta = None if self.beta is None else self.beta.data.reshape(shape)
+        x, name = inputs[0], self.name
+        if graph.opset >= 17 and axes == tuple(range(axes[0], ndim)):
+            trailing = tuple(shape[axes[0]:])
+            scale = np.ones(trailing) if gamma is None else gamma.reshape(trailing)
+            parts = [x, graph.constant(f"{name}_gamma", scale)]
+            if beta is not None:
+                parts.append(graph.constant(f"{name}_beta", beta.reshape(trailing)))
+            return graph.node("LayerNormalization", parts, name, axis=axes[0], epsilon=self.epsilon)
+        centred = graph.node("Sub", [x, reduce(graph, "ReduceMean", x, axes, True, f"{name}_mean")], f"{name}_centred")
+        variance = reduce(graph, "ReduceMean", graph.node("Mul", [centred, centred], f"{name}_square"), axes, True,
+                          f"{name}_variance")
+        deviation = graph.node("Sqrt", [graph.node("Add", [variance, graph.constant(f"{name}_epsilon", self.epsilon)],
+                                                   f"{name}_plus_epsilon")], f"{name}_deviation")
+        out = graph.node("Div", [centred, deviation], f"{name}_normalized")
+        if gamma is not None:
+            out = graph.node("Mul", [out, graph.constant(f"{name}_gamma", gamma)], f"{name}_scaled")
+        if beta is not None:
+            out = graph.node("Add", [out, graph.constant(f"{name}_beta", beta)], f"{name}_shifted")
+        return out
 
     def get_config(self) -> dict[str, Any]:
         return {

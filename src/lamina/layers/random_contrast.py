@@ -23,6 +23,8 @@ class RandomContrast(BaseAugmentation):
         seed: seed of the layer's generator.
     """
 
+    keras_options = {**BaseAugmentation.keras_options, "factor": "same", "value_range": "same"}
+
     def __init__(self, factor: Any, value_range: Any = (0, 255), seed: int | None = None, **kwargs: Any):
         super().__init__(seed, kwargs.pop("data_format", None), **kwargs)
         self.factor = self._bounded_factor(factor, (0, 1))

@@ -21,6 +21,8 @@ class RandomFlip(BaseAugmentation):
         seed: seed of the layer's generator. data_format: "channels_last" (default) or "channels_first".
     """
 
+    keras_options = {**BaseAugmentation.keras_options, "mode": "same"}
+
     def __init__(self, mode: str = "horizontal_and_vertical", seed: int | None = None,
                  data_format: str | None = None, **kwargs: Any):
         super().__init__(seed, data_format, **kwargs)

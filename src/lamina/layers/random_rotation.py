@@ -22,6 +22,9 @@ class RandomRotation(BaseAugmentation):
         seed, data_format: as every augmentation layer.
     """
 
+    keras_options = {**BaseAugmentation.keras_options, "factor": "same", "fill_mode": "same", "interpolation": "same",
+                     "fill_value": "same"}
+
     def __init__(self, factor: Any, fill_mode: str = "reflect", interpolation: str = "bilinear",
                  seed: int | None = None, fill_value: float = 0.0, value_range: Any = (0, 255),
                  data_format: str | None = None, **kwargs: Any):

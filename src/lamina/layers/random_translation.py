@@ -22,6 +22,9 @@ class RandomTranslation(BaseAugmentation):
         seed, data_format: as every augmentation layer.
     """
 
+    keras_options = {**BaseAugmentation.keras_options, "height_factor": "same", "width_factor": "same", "fill_mode": "same", "interpolation": "same",
+                     "fill_value": "same"}
+
     def __init__(self, height_factor: Any, width_factor: Any, fill_mode: str = "reflect",
                  interpolation: str = "bilinear", seed: int | None = None, fill_value: float = 0.0,
                  data_format: str | None = None, **kwargs: Any):

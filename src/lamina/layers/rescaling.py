@@ -19,6 +19,8 @@ class Rescaling(Layer):
     ``Rescaling(1 / 255)`` maps pixels to [0, 1]; ``Rescaling(1 / 127.5, offset=-1)`` to [-1, 1].
     """
 
+    keras_options = {"scale": "same", "offset": "same"}
+
     def __init__(self, scale: Any, offset: Any = 0.0, **kwargs: Any):
         super().__init__(**kwargs)
         for name, value in (("scale", scale), ("offset", offset)):
@@ -35,6 +37,11 @@ class Rescaling(Layer):
 
     def call(self, x: Tensor, training: bool = False) -> Tensor:
         return ops.add(ops.multiply(x, self._scale), self._offset)
+
+    def to_onnx(self, graph: Any, inputs: list[str]) -> str:
+        """Mul by the scale, Add the offset (each a number or one per channel, broadcast on the last axis)."""
+        out = graph.node("Mul", [inputs[0], graph.constant(f"{self.name}_scale", self._scale)], f"{self.name}_mul")
+        return graph.node("Add", [out, graph.constant(f"{self.name}_offset", self._offset)], f"{self.name}_add")
 
     def get_config(self) -> dict[str, Any]:
         def plain(value: Any) -> Any:

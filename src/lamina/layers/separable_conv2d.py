@@ -6,8 +6,9 @@ from typing import Any
 
 from ..convolution import conv, depthwise_conv
 from ..tensor import Tensor
-from ._conv_base import ConvLayer
+from ._conv_base import ConvLayer, keras_constraints_off, keras_weight_options
 from ._spatial import positive_int, refuse_unsupported
+from .depthwise_conv2d import onnx_depthwise
 from .base import Shape
 
 
@@ -19,6 +20,10 @@ class SeparableConv2D(ConvLayer):
 
     Weights: ``depthwise_kernel`` (kernel_size + (C, M)), ``pointwise_kernel`` ((1, 1, C M, filters)), ``bias``.
     """
+
+    keras_options = {**ConvLayer.keras_options, "filters": "same", "depth_multiplier": "same",
+                     **keras_weight_options("depthwise", "pointwise", "bias")}
+    keras_extras = keras_constraints_off("depthwise", "pointwise", "bias")
 
     def __init__(self, filters: int, kernel_size: Any, strides: Any = (1, 1), padding: str = "valid",
                  data_format: str | None = None, dilation_rate: Any = (1, 1), depth_multiplier: int = 1,
@@ -58,6 +63,13 @@ class SeparableConv2D(ConvLayer):
             return conv(depthwise, self.pointwise_kernel, self.bias, activation=fused)
 
         return self._convolve(x, separable)
+
+    def _onnx_ops(self, graph: Any, x: str, folded_batch_norm: Any) -> str:
+        """The depthwise Conv (one group per channel), then the pointwise 1x1 Conv with the bias."""
+        depthwise = onnx_depthwise(self, graph, x, self.depthwise_kernel.data, None, f"{self.name}_depthwise")
+        return self._onnx_conv(graph, depthwise, self.pointwise_kernel.data,
+                               None if self.bias is None else self.bias.data, f"{self.name}_pointwise",
+                               pointwise=True)
 
     def get_config(self) -> dict[str, Any]:
         return {

@@ -20,6 +20,9 @@ class SpatialDropout2D(Dropout):
     The identity at inference. Seeded like Dropout (its own generator from ``seed``).
     """
 
+    keras_options = {"rate": "same", "seed": "same", "data_format": "same"}
+    keras_writes_trainable = False  # Keras's SpatialDropout2D takes no ``trainable`` argument
+
     def __init__(self, rate: float, data_format: str | None = None, seed: int | None = None, **kwargs: Any):
         super().__init__(rate, seed=seed, **kwargs)
         self.data_format = standardize_data_format(self, data_format)

@@ -21,6 +21,8 @@ class UpSampling2D(Layer):
             "lanczos5") are not implemented and are refused.
     """
 
+    keras_options = {"size": "same", "data_format": "same", "interpolation": "same"}
+
     def __init__(self, size: Any = (2, 2), data_format: str | None = None, interpolation: str = "nearest",
                  **kwargs: Any):
         super().__init__(**kwargs)
@@ -41,6 +43,14 @@ class UpSampling2D(Layer):
     def call(self, x: Tensor, training: bool = False) -> Tensor:
         y = upsample_nearest(to_channels_last(x, self.data_format), self.size)
         return from_channels_last(y, self.data_format)
+
+    def to_onnx(self, graph: Any, inputs: list[str]) -> str:
+        """ONNX Resize, nearest, by the integer factors: output pixel i reads input pixel floor(i / factor)."""
+        from ..onnx.spatial import resize
+        rows, columns = self.size
+        scales = [1, rows, columns, 1] if self.data_format == "channels_last" else [1, 1, rows, columns]
+        return resize(graph, inputs[0], self.name, scales=scales, mode="nearest",
+                      coordinate_transformation_mode="asymmetric", nearest_mode="floor")
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "size": self.size, "data_format": self.data_format,

@@ -34,6 +34,8 @@ class ZeroPadding2D(Layer):
         data_format: "channels_last" (default) or "channels_first".
     """
 
+    keras_options = {"padding": "same", "data_format": "same"}
+
     def __init__(self, padding: Any = (1, 1), data_format: str | None = None, **kwargs: Any):
         super().__init__(**kwargs)
         self.data_format = standardize_data_format(self, data_format)
@@ -48,6 +50,16 @@ class ZeroPadding2D(Layer):
 
     def call(self, x: Tensor, training: bool = False) -> Tensor:
         return from_channels_last(zero_pad(to_channels_last(x, self.data_format), self.padding), self.data_format)
+
+    def to_onnx(self, graph: Any, inputs: list[str]) -> str:
+        """ONNX Pad (constant zeros) of the two spatial axes, in the layer's data format."""
+        from ..onnx.spatial import int64
+        (top, bottom), (left, right) = self.padding
+        begins, ends = [0, top, left, 0], [0, bottom, right, 0]
+        if self.data_format == "channels_first":
+            begins, ends = [0, 0, top, left], [0, 0, bottom, right]
+        return graph.node("Pad", [inputs[0], int64(graph, f"{self.name}_pads", begins + ends)], self.name,
+                          mode="constant")
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "padding": self.padding, "data_format": self.data_format}

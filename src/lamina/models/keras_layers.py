@@ -139,6 +139,8 @@ def layer_from_keras(entry: dict[str, Any]) -> dict[str, Any]:
     config = dict(entry.get("config") or {})
     where = _where(config, class_name)
     graph_keys = {key: entry[key] for key in ("name", "inbound_nodes") if key in entry}
+    if "inbound_nodes" in graph_keys:
+        graph_keys["inbound_nodes"] = [_without_recorded_training(node) for node in graph_keys["inbound_nodes"]]
     module = str(entry.get("module") or "")
     if module.startswith("keras.src.ops"):
         op = tensor_ops.op_for_keras_class(class_name)
@@ -179,6 +181,15 @@ def layer_from_keras(entry: dict[str, Any]) -> dict[str, Any]:
     return {"class_name": class_name, "config": lamina_config, **graph_keys}
 
 
+def _without_recorded_training(node: Any) -> Any:
+    """A Keras node without the ``training`` value Keras records from a call's default (Dropout's False): Keras
+    replaces it by the model's own flag whenever the model is called with one (fit: True), whereas a flag
+    recorded in a Lamina graph binds; kept, it would switch a loaded model's Dropout off in fit."""
+    if isinstance(node, dict) and isinstance(node.get("kwargs"), dict) and "training" in node["kwargs"]:
+        return {**node, "kwargs": {k: v for k, v in node["kwargs"].items() if k != "training"}}
+    return node
+
+
 def model_config_from_keras(class_name: str, config: dict[str, Any]) -> dict[str, Any]:
     """Lamina's config of a Sequential or functional model from Keras's (the inner ``config``)."""
     layers = [layer_from_keras(entry) for entry in config.get("layers", [])]
@@ -211,7 +222,8 @@ def layer_to_keras(layer: Any) -> dict[str, Any]:
     config = layer.get_config()
     keras_config: dict[str, Any] = {"name": layer.name}
     if class_name != "InputLayer":
-        keras_config["trainable"] = layer.trainable
+        if type(layer).keras_writes_trainable:
+            keras_config["trainable"] = layer.trainable
         keras_config["dtype"] = layer.dtype.name
     else:
         keras_config["dtype"] = config.get("dtype", "float32")

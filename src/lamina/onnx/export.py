@@ -3,8 +3,9 @@
 The model's graph (a functional model's, or a Sequential stack seen as one) is walked node by node and each layer
 emits its own inference-mode computation through ``layer.to_onnx(graph, inputs)`` (the layer's file says how it
 exports; this module only walks and wires). A model used as a layer is exported inline. Dropout and
-GaussianNoise (identities at inference) leave no node. A BatchNormalization whose only input is a Dense layer
-without activation (whose output nothing else reads) is folded into that layer's weights
+GaussianNoise (identities at inference) leave no node. A BatchNormalization whose only input is a Dense or
+convolution layer without activation (one that declares ``onnx_folds_batch_norm``; whose output nothing else
+reads) is folded into that layer's weights
 (``W' = W * s``, ``b' = (b - moving_mean) * s + beta`` with ``s = gamma / sqrt(moving_variance + epsilon)``).
 A layer or activation without an ONNX counterpart raises a ValueError naming it. The graph computes in float32,
 with a symbolic batch dimension ``N``; a single input is called ``input``, several inputs keep their Input
@@ -103,7 +104,8 @@ def _model_graph(model: Any) -> Any:
 
 
 def _foldable_pairs(graph: Any) -> dict[int, Any]:
-    """id(Dense node) -> the BatchNormalization node folded into it."""
+    """id(Dense or convolution node) -> the BatchNormalization node folded into it (over the last axis, the
+    layer's output channels)."""
     readers: dict[int, list[Any]] = {}
     for node in graph.nodes:
         for tensor in node.input_tensors:
@@ -112,7 +114,8 @@ def _foldable_pairs(graph: Any) -> dict[int, Any]:
     pairs = {}
     for node in graph.nodes:
         layer = node.operation
-        if type(layer).__name__ != "Dense" or layer._activation_name != "linear" or len(node.outputs) != 1:
+        if not getattr(layer, "onnx_folds_batch_norm", False) or layer._activation_name != "linear" \
+                or len(node.outputs) != 1:
             continue
         out = node.outputs[0]
         users = readers.get(id(out), [])

@@ -27,11 +27,16 @@ MODELS = ("residual", "shared", "merges", "multi_io", "nested", "sequential_of_m
 SAMPLES = 7
 
 
-def graph_models():
-    spec = importlib.util.spec_from_file_location("graph_models", os.path.join(HERE, "..", "..", "graph_models.py"))
+def tests_module(name: str):
+    """A module of the tests folder (``graph_models``, ``conv_models``), loaded by path."""
+    spec = importlib.util.spec_from_file_location(name, os.path.join(HERE, "..", "..", f"{name}.py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def graph_models():
+    return tests_module("graph_models")
 
 
 def fill(model: keras.Model, rng: np.random.Generator) -> None:
