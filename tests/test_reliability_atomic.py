@@ -24,6 +24,7 @@ import lamina
 from lamina import layers
 from lamina.models import Sequential, load_model
 from lamina.utils.io import atomic_write
+from lamina.utils import io
 
 SRC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
 TEMPORARY = re.compile(r"^\.model\.lamina\.[0-9a-f]{12}\.tmp$")
@@ -190,3 +191,25 @@ def test_saving_to_a_symlink_writes_its_target(tmp_path, kind) -> None:
         fresh = load_model(target)
     for got, expected in zip(fresh.get_weights(), model.get_weights()):
         np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.skipif(io.fcntl is None, reason="flock is POSIX")
+def test_a_temporary_removed_before_it_was_locked_is_replaced(tmp_path, monkeypatch) -> None:
+    # Another process's cleaning may remove a temporary in the instant between its creation and its lock (both
+    # can carry the same clock tick); the save must notice and write through a new one, not into a lost file.
+    target = str(tmp_path / "w.npz")
+    real_flock = io.fcntl.flock
+    removed = []
+
+    def flock_after_a_cleaner(fd, operation):
+        if not removed:
+            name = next(n for n in os.listdir(tmp_path) if n.endswith(".tmp"))
+            os.unlink(tmp_path / name)
+            removed.append(name)
+        return real_flock(fd, operation)
+
+    monkeypatch.setattr(io.fcntl, "flock", flock_after_a_cleaner)
+    with io.atomic_write(target) as handle:
+        handle.write(b"content")
+    assert open(target, "rb").read() == b"content"
+    assert removed and os.listdir(tmp_path) == ["w.npz"]

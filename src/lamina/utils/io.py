@@ -12,7 +12,7 @@ What can be left behind, and when it goes away:
   always either the old file or the new one.
 - While a save writes, it holds an exclusive ``flock`` on its temporary (POSIX). After each successful save to a
   path, the temporaries of *that* path whose writer is gone (no lock: the kernel drops the locks of a dead
-  process) and which are older than the save that just finished are removed. Only names of exactly that form are
+  process) and which were last written no later than that save began are removed. Only names of exactly that form are
   touched, never another target's temporaries nor any other file, and never one whose writer still runs.
   Where ``flock`` does not exist (Windows), age alone decides, and an open file cannot be deleted there anyway.
 
@@ -103,12 +103,8 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb", encoding: str | None
         kept_mode: int | None = stat.S_IMODE(os.stat(target).st_mode)
     except FileNotFoundError:
         kept_mode = None  # a new file: the umask decides, as for any newly created file
-    temp = temporary_name(target)
-    # os.open with 0o666 lets the umask decide the permissions of a new file (tempfile.mkstemp would force 0o600).
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    temp, fd = _create_locked_temporary(target)
     try:
-        if fcntl is not None:
-            fcntl.flock(fd, fcntl.LOCK_EX)  # held until the file is renamed and closed
         started = os.fstat(fd).st_mtime_ns
         handle = os.fdopen(fd, "w", encoding=encoding or "utf-8", newline="") if mode == "w" else os.fdopen(fd, "wb")
     except BaseException:
@@ -136,8 +132,40 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb", encoding: str | None
     remove_stale_temporaries(target, older_than_ns=started)
 
 
+def _create_locked_temporary(target: str) -> tuple[str, int]:
+    """Create ``target``'s temporary file and take its write lock; return (its path, the open descriptor).
+
+    Between creating the file and locking it, another process's cleaning could take it for a dead writer's and
+    remove it (its modification time can fall in the same clock tick as that save's start). So after locking,
+    the path must still name the file we hold; if not, a new temporary is made.
+    """
+    for _ in range(100):
+        temp = temporary_name(target)
+        # os.open with 0o666 lets the umask decide a new file's permissions (tempfile.mkstemp would force 0o600).
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        if fcntl is None:
+            return temp, fd
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # held until the file is renamed and closed
+            if os.stat(temp, follow_symlinks=False).st_ino == os.fstat(fd).st_ino:
+                return temp, fd
+        except FileNotFoundError:
+            pass
+        except BaseException:
+            os.close(fd)
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            raise
+        os.close(fd)  # removed by a cleaner before we held it: start again with a new name
+    raise OSError(f"could not create a temporary file beside {target!r}: each one vanished before it was locked")
+
+
 def remove_stale_temporaries(target: str, older_than_ns: int) -> list[str]:
-    """Remove ``target``'s temporaries left by dead writers and last modified before ``older_than_ns``.
+    """Remove ``target``'s temporaries left by dead writers and last modified no later than ``older_than_ns``.
+
+    "No later": a file's modification time has the kernel's clock-tick resolution, so a save killed just before
+    this one began can carry the same time stamp. A writer that is still alive holds its file's lock, and one that
+    has created its file but not yet locked it notices the removal and starts again (``_create_locked_temporary``).
 
     Returns the paths removed. Errors (a file that vanished, a folder that cannot be listed) are ignored: this
     is housekeeping after a save that has already succeeded.
@@ -154,7 +182,7 @@ def remove_stale_temporaries(target: str, older_than_ns: int) -> list[str]:
             continue
         with contextlib.suppress(OSError):
             info = entry.stat(follow_symlinks=False)
-            if stat.S_ISREG(info.st_mode) and info.st_mtime_ns < older_than_ns and _remove_if_writer_gone(entry.path):
+            if stat.S_ISREG(info.st_mode) and info.st_mtime_ns <= older_than_ns and _remove_if_writer_gone(entry.path):
                 removed.append(entry.path)
     return removed
 
