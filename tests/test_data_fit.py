@@ -164,7 +164,7 @@ def test_bad_combinations_are_refused_clearly() -> None:
     x, y = data(32)
     dataset = Dataset.from_tensor_slices((x, y)).batch(8)
     net = model()
-    with pytest.raises(ValueError, match="batch_size must be None when x is a Dataset"):
+    with pytest.warns(UserWarning, match="batch_size=8 is ignored: x is a Dataset"):  # Keras: silently ignored
         net.fit(dataset, batch_size=8, verbose=0)
     with pytest.raises(ValueError, match="`y` should not be passed"):
         net.fit(dataset, y, verbose=0)

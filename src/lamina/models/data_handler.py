@@ -10,6 +10,10 @@ Inputs:
 - a Python generator (any iterator) yielding such batches: read once, never restarted.
 - a ``keras.utils.PyDataset`` (``__len__`` and ``__getitem__`` giving batches): its batches in a new order every
   epoch when ``shuffle``, fetched ahead by ``workers`` threads when it asks for more than one.
+- a ``torch.utils.data.DataLoader`` (as Keras 3 takes on every backend): a new pass over it every epoch, its
+  tensors converted to arrays; torch itself is never imported by Lamina.
+
+With a stream, ``batch_size`` is ignored with a warning (Keras ignores it silently): the stream makes the batches.
 
 Steps, as Keras 3 counts them: without ``steps_per_epoch`` an epoch is one full pass (a new iteration of a
 Dataset or PyDataset); with it, an epoch is that many batches taken from one iterator that continues across
@@ -61,7 +65,18 @@ def input_kind(x: Any) -> str:
             return "py_dataset"
     if hasattr(x, "__next__") and not hasattr(x, "shape"):
         return "generator"
+    if _is_torch_dataloader(x):
+        return "torch_dataloader"
     return "arrays"
+
+
+def _is_torch_dataloader(x: Any) -> bool:
+    """A ``torch.utils.data.DataLoader`` (Keras 3 takes them on every backend); torch is never imported here."""
+    if not any((getattr(cls, "__module__", "") or "").startswith("torch.utils.data") for cls in type(x).__mro__):
+        return False
+    import sys
+    data = getattr(sys.modules.get("torch"), "utils", None)
+    return data is not None and isinstance(x, data.data.DataLoader)
 
 
 def is_stream(x: Any) -> bool:
@@ -244,8 +259,9 @@ def stream_feed(x: Any, y: Any, sample_weight: Any, *, batch_size: int | None, s
             raise ValueError(f"When providing {argument} as a {name}, `{what}` should not be passed: the {name}'s "
                              f"elements hold it, as (x, y) or (x, y, sample_weight)")
     if batch_size is not None:
-        raise ValueError(f"batch_size must be None when {argument} is a {name}: its batches are already made "
-                         f"(e.g. by Dataset.batch); received batch_size={batch_size!r}")
+        # Keras ignores it silently (the guides pass batch_size=64 with a PyDataset); say so instead.
+        warnings.warn(f"batch_size={batch_size!r} is ignored: {argument} is a {name}, which makes its own batches "
+                      f"(e.g. by Dataset.batch)", stacklevel=4)
     convert = _batch_converter(name, class_weight, need_y)
     if kind == "dataset":
         count = int(x.cardinality())
@@ -257,6 +273,10 @@ def stream_feed(x: Any, y: Any, sample_weight: Any, *, batch_size: int | None, s
                     steps is not None, convert=convert, limited=steps is not None)
     if kind == "py_dataset":
         return _py_dataset_feed(x, steps, shuffle, training, convert)
+    if kind == "torch_dataloader":
+        # A new pass every epoch (the loader shuffles if it was made to); its tensors become arrays in `convert`.
+        return Feed(lambda rng: iter(x), steps if steps is not None else _safe_len(x), persistent=training and
+                    steps is not None, convert=convert, limited=steps is not None)
     return Feed(lambda rng: x, steps, persistent=True, one_shot=True, convert=convert, limited=steps is not None)
 
 
@@ -320,8 +340,16 @@ def inputs_from_structure(x: Any, prefix: str) -> Any:
 
 
 def _kind_name(x: Any) -> str:
-    return {"dataset": "Dataset", "py_dataset": "PyDataset", "generator": "generator"}.get(input_kind(x),
-                                                                                          type(x).__name__)
+    return {"dataset": "Dataset", "py_dataset": "PyDataset", "generator": "generator",
+            "torch_dataloader": "torch DataLoader"}.get(input_kind(x), type(x).__name__)
+
+
+def _safe_len(x: Any) -> int | None:
+    """len(x), or None for an input without one (an iterable-style torch dataset)."""
+    try:
+        return len(x)
+    except TypeError:
+        return None
 
 
 def _check_steps(value: Any, name: str) -> int | None:
