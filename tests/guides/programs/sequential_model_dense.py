@@ -1,5 +1,6 @@
 """The Sequential model's feature extraction and transfer-learning blueprints, with Dense layers in place of the
-guide's Conv2D layers (Lamina has no convolutions yet), run on Lamina.
+guide's Conv2D layers (written before Lamina had convolutions; the guide's second sketch needs
+keras.applications, which Lamina does not have), run on Lamina. A stand-in, not counted as a guide program.
 
 Source: https://keras.io/guides/sequential_model/ (keras-team/keras-io, guides/sequential_model.py, Keras 3
 version, last modified 2023/06/25; Apache License 2.0), sections "Feature extraction with a Sequential model"
