@@ -152,8 +152,9 @@ NEEDS = {"training_loop_pytorch.py": "torch", "benchmark_plot.py": "matplotlib",
 
 
 def _python_blocks() -> list[tuple[str, str]]:
+    """The ```python blocks of the pages and of the README (fragments that need data of your own are ```py)."""
     blocks = []
-    for page in sorted(DOCS.glob("*.md")):
+    for page in sorted(DOCS.glob("*.md")) + [ROOT / "README.md"]:
         for index, code in enumerate(re.findall(r"^```python\n(.*?)^```", page.read_text(encoding="utf-8"),
                                                 re.MULTILINE | re.DOTALL)):
             blocks.append((f"{page.name}[{index}]", code))
