@@ -26,7 +26,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from workloads import Workload
+from workloads import Workload, epoch_timer
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -102,14 +102,7 @@ def run_keras_api(keras: Any, workload: ConvWorkload, data: tuple, epochs: int, 
         model = example_network()(keras, (28, 28, 1), 10, pairs, residual=True, width=width)
     times: list[float] = []
 
-    class EpochTimer(keras.callbacks.Callback):
-        def on_epoch_begin(self, epoch, logs=None):
-            self.start = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            times.append(time.perf_counter() - self.start)
-
-    model.fit(x_train, y_train, batch_size=workload.batch_size, epochs=epochs, verbose=0, callbacks=[EpochTimer()])
+    model.fit(x_train, y_train, batch_size=workload.batch_size, epochs=epochs, verbose=0, callbacks=[epoch_timer(keras, times)])
     _, accuracy = model.evaluate(x_test, y_test, batch_size=workload.batch_size, verbose=0)
     return {"epoch_times": times, "accuracy": float(accuracy)}
 

@@ -47,6 +47,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from workloads import epoch_timer
+
 HERE = Path(__file__).resolve().parent
 BATCH = 128
 PAD = 2
@@ -157,13 +159,6 @@ def run_lamina(variant: str, model_name: str, x: np.ndarray, y: np.ndarray, epoc
     result: dict[str, Any] = {}
     times: list[float] = []
 
-    class EpochTimer(keras.callbacks.Callback):
-        def on_epoch_begin(self, epoch, logs=None):
-            self.start = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            times.append(time.perf_counter() - self.start)
-
     if variant.startswith("arrays"):
         features = x
         if variant == "arrays_augmented":
@@ -171,7 +166,7 @@ def run_lamina(variant: str, model_name: str, x: np.ndarray, y: np.ndarray, epoc
             start = time.perf_counter()
             features = np.stack([augment(image) for image in padded])
             result["augment_seconds"] = time.perf_counter() - start
-        model.fit(shape(features), y, batch_size=BATCH, epochs=epochs, verbose=0, callbacks=[EpochTimer()])
+        model.fit(shape(features), y, batch_size=BATCH, epochs=epochs, verbose=0, callbacks=[epoch_timer(keras, times)])
         return {**result, "epoch_times": times}
 
     def pipeline() -> Any:
@@ -192,7 +187,7 @@ def run_lamina(variant: str, model_name: str, x: np.ndarray, y: np.ndarray, epoc
     for _ in dataset:  # the pipeline alone, with nothing to overlap with: what prefetch has to hide
         pass
     result["pipeline_alone_seconds"] = time.perf_counter() - start
-    model.fit(dataset, epochs=epochs, verbose=0, callbacks=[EpochTimer()])
+    model.fit(dataset, epochs=epochs, verbose=0, callbacks=[epoch_timer(keras, times)])
     return {**result, "epoch_times": times}
 
 

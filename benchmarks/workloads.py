@@ -20,6 +20,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -50,6 +51,18 @@ WORKLOADS = {
     "C": Workload("C", "xor", (2,), 4),
     "D": Workload("D", "fashion-mnist", (256,) * 8, 128, batch_norm=True, dropout=0.2),
 }
+
+
+def epoch_timer(keras: Any, times: list[float]) -> Any:
+    """A callback of ``keras`` (Lamina's or Keras's) that appends each epoch's wall time to ``times``."""
+    class EpochTimer(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            times.append(time.perf_counter() - self.start)
+
+    return EpochTimer()
 
 
 def load_data(workload: Workload, data_dir: str | None, tiny: bool):
@@ -134,14 +147,7 @@ def run_keras_api(keras, workload: Workload, data, epochs: int, seed: int) -> di
     model = build_mlp(keras, workload, x_train.shape[1])
     times: list[float] = []
 
-    class EpochTimer(keras.callbacks.Callback):
-        def on_epoch_begin(self, epoch, logs=None):
-            self.start = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            times.append(time.perf_counter() - self.start)
-
-    model.fit(x_train, y_train, batch_size=workload.batch_size, epochs=epochs, verbose=0, callbacks=[EpochTimer()])
+    model.fit(x_train, y_train, batch_size=workload.batch_size, epochs=epochs, verbose=0, callbacks=[epoch_timer(keras, times)])
     _, accuracy = model.evaluate(x_test, y_test, batch_size=1024, verbose=0)
     return {"epoch_times": times, "accuracy": float(accuracy)}
 
