@@ -20,9 +20,10 @@ its own training data worse) and test accuracy, and plots the training loss and 
 
 Data: Fashion-MNIST when a local copy exists ($LAMINA_DATA, the user cache, /usr/share/datasets; this example
 never downloads), else MNIST, else the UCI 8x8 digits shipped with Lamina. The full run trains on 8,000 images
-for 3 epochs and tests on 5,000 (a few minutes for both networks on 2 cores); the quick mode on 1,200 digits (8x8:
-stride 1, 6 pairs, 14 layers) for 5 epochs. Widths, depth and subset are small so that it runs in minutes, not hours;
-the paper's CIFAR-10 networks are 16-64 channels wide and train for 64,000 steps.
+for 3 epochs and tests on 5,000 (about a minute for both networks on one core); the quick mode on 1,200 digits
+(8x8: stride 1, 6 pairs, 14 layers) for 5 epochs, or on 3,000 images of 28x28 (20 layers) for 4 epochs. Widths,
+depth and subset are small so that it runs in minutes, not hours; the paper's CIFAR-10 networks are 16-64 channels
+wide and train for 64,000 steps.
 
 Run: python examples/s11_resnet.py [--quick] [--dataset auto|fashion-mnist|mnist|digits] [--epochs N] [--output DIR]
 """
@@ -112,15 +113,21 @@ def smooth(values: Sequence[float], window: int) -> np.ndarray:
 def add_arguments(parser: Any) -> None:
     parser.add_argument("--dataset", choices=DATASETS, default="auto",
                         help="auto: Fashion-MNIST, else MNIST when a local copy exists, else the packaged digits")
-    parser.add_argument("--epochs", type=int, default=None, help="training epochs (default 3; 5 with --quick)")
+    parser.add_argument("--epochs", type=int, default=None,
+                        help="training epochs (default 3; with --quick 5 on the digits, 4 on 28x28 images)")
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     args = parse_args(__doc__.splitlines()[0], argv, add_arguments)
     name, (x_train, y_train), (x_test, y_test) = load(args.dataset)
     small_images = x_train.shape[1] < 28 * 28
-    if args.quick:
+    if args.quick and small_images:
         train_size, test_size, pairs, epochs = 1200, 1000, 6, 5
+    elif args.quick:
+        # 28x28 images: 1,200 images for 5 epochs (95 steps) left both networks near chance and the test claim
+        # failed on MNIST; the full depth on 3,000 images for 4 epochs (188 steps) holds on MNIST and
+        # Fashion-MNIST for seeds 0-2 (test accuracy 0.06 or more apart), in about 26 s on one core.
+        train_size, test_size, pairs, epochs = 3000, 1000, 9, 4
     else:
         train_size, test_size, pairs, epochs = 8000, 5000, 9, 3
     epochs = args.epochs or epochs

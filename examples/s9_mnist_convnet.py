@@ -28,6 +28,10 @@ from _common import add_dataset_argument, as_images, claim, heading, load_images
 
 BATCH_SIZE = 128
 GUIDE_EPOCHS = 15
+# Quick mode trains on 3,000 images. On MNIST 3 epochs reach only ~0.86 (below the 0.9 claimed); 8 reach
+# 0.934-0.938 over seeds 0-2 (6: 0.913-0.929), in about 7 s on one core.
+QUICK_EPOCHS_MNIST = 8
+QUICK_EPOCHS_DIGITS = 12
 
 
 def convnet(shape: tuple[int, int, int], n_classes: int, padding: str = "valid") -> Any:
@@ -54,7 +58,8 @@ def dense_network(n_features: int, n_classes: int, parameters: int) -> Any:
 def add_arguments(parser) -> None:
     add_dataset_argument(parser)
     parser.add_argument("--epochs", type=int, default=None,
-                        help=f"training epochs (default: the guide's {GUIDE_EPOCHS}; 3 with --quick)")
+                        help=f"training epochs (default: the guide's {GUIDE_EPOCHS}; with --quick "
+                             f"{QUICK_EPOCHS_MNIST} on MNIST, {QUICK_EPOCHS_DIGITS} on the digits)")
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
@@ -64,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     if args.quick:
         x_train, y_train = x_train[:3000], y_train[:3000]
         x_test, y_test = x_test[:1000], y_test[:1000]
-    epochs = args.epochs or (3 if args.quick and large else 12 if args.quick else GUIDE_EPOCHS)
+    epochs = args.epochs or ((QUICK_EPOCHS_MNIST if large else QUICK_EPOCHS_DIGITS) if args.quick else GUIDE_EPOCHS)
     images_train, images_test = as_images(x_train), as_images(x_test)
     n_classes = int(y_train.max()) + 1
     padding = "valid" if images_train.shape[1] >= 12 else "same"
