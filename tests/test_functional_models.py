@@ -223,3 +223,25 @@ def test_calls_with_the_wrong_inputs_are_refused() -> None:
         model([keras.Input((3,)), keras.Input((5,))])
     np.testing.assert_allclose(model({"a": np.ones((2, 3)), "b": np.zeros((2, 3))}).data,
                                model([np.ones((2, 3)), np.zeros((2, 3))]).data)
+
+
+def test_comparisons_and_logic_on_symbolic_tensors_record_operations() -> None:
+    # As Keras's KerasTensor: `ids != 0` is a mask built inside the graph (`==` stays identity: lists look
+    # tensors up with it).
+    ids = keras.Input((4,), dtype="int32")
+    model = keras.Model(ids, [ids != 0, (ids > 2) | ~(ids >= 1), (ids <= 1) & (ids < 5)])
+    x = np.array([[0, 1, 2, 3]])
+    masks = model.predict(x, verbose=0)
+    np.testing.assert_array_equal(masks[0], x != 0)
+    np.testing.assert_array_equal(masks[1], (x > 2) | ~(x >= 1))
+    np.testing.assert_array_equal(masks[2], (x <= 1) & (x < 5))
+    assert ids in [keras.Input((4,)), ids]
+
+
+def test_an_embedding_mask_is_passed_by_hand_and_its_absence_is_said() -> None:
+    ids = keras.Input((4,), dtype="int32")
+    with pytest.warns(UserWarning, match='Embedding "padded" has mask_zero=True, but Lamina'):
+        vectors = layers.Embedding(5, 1, mask_zero=True, name="padded")(ids)
+    model = keras.Model(ids, layers.GlobalAveragePooling1D()(vectors, mask=ids != 0))
+    model.get_layer("padded").set_weights([np.arange(5, dtype=np.float32).reshape(5, 1)])
+    np.testing.assert_allclose(model.predict(np.array([[1, 2, 0, 0]]), verbose=0), [[1.5]])  # Keras's value

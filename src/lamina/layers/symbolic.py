@@ -96,6 +96,23 @@ class KerasTensor:
     def __abs__(self): return self._op("absolute", self)
     def __getitem__(self, key): return self._op("get_item", self, key)
 
+    # Comparisons and logic, as Keras's KerasTensor has them (``ids != 0`` as a mask). Not ``==``: Python's
+    # ``in`` and ``list.index`` compare with it, and graph code looks tensors up in lists.
+    def _keras_op(self, name: str, *operands: Any) -> "KerasTensor":
+        from ..keras import ops  # records a node for symbolic operands
+        return getattr(ops, name)(*operands)
+
+    def __ne__(self, other): return self._keras_op("not_equal", self, other)
+    def __lt__(self, other): return self._keras_op("less", self, other)
+    def __le__(self, other): return self._keras_op("less_equal", self, other)
+    def __gt__(self, other): return self._keras_op("greater", self, other)
+    def __ge__(self, other): return self._keras_op("greater_equal", self, other)
+    def __and__(self, other): return self._keras_op("logical_and", self, other)
+    def __rand__(self, other): return self._keras_op("logical_and", other, self)
+    def __or__(self, other): return self._keras_op("logical_or", self, other)
+    def __ror__(self, other): return self._keras_op("logical_or", other, self)
+    def __invert__(self): return self._keras_op("logical_not", self)
+
     __hash__ = object.__hash__
 
 
