@@ -17,6 +17,7 @@ then replays the recorded calls on symbolic tensors in an order where every inpu
 from __future__ import annotations
 
 import inspect
+import warnings
 from typing import Any, Callable, Mapping
 
 import numpy as np
@@ -174,7 +175,11 @@ class _Rebuilder:
                 except KeyError:
                     waiting.append((name, layer, node, index))
                     continue
-                outputs = layer(*args, **kwargs)
+                with warnings.catch_warnings():
+                    # A saved graph holds the masks Keras passed on as explicit call arguments, so the warning
+                    # of an Embedding(mask_zero=True) about masks not being passed on does not apply to it.
+                    warnings.filterwarnings("ignore", message=r'Embedding ".*" has mask_zero=True')
+                    outputs = layer(*args, **kwargs)
                 self.node_outputs[(name, index)] = [t for t in nest.flatten(outputs) if isinstance(t, KerasTensor)]
             if len(waiting) == len(pending):
                 names = sorted({name for name, _, _, _ in waiting})
