@@ -250,3 +250,23 @@ def test_col2im_equals_numpy_bit_for_bit(n, out, kernel, strides, dilation, chan
     actual = numba_layers.col2im(dcols, padded, strides, dilation)
     assert actual.dtype == expected.dtype and actual.shape == expected.shape
     np.testing.assert_array_equal(actual, expected)
+
+
+# ----- max pooling: the same maxima and offsets, the same routed (and, where windows overlap, summed) gradients
+@SETTINGS
+@given(n=st.integers(1, 4), out=st.tuples(st.integers(1, 6), st.integers(1, 6)),
+       kernel=st.tuples(st.integers(1, 3), st.integers(1, 3)), strides=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+       extra=st.tuples(st.integers(0, 2), st.integers(0, 2)), channels=st.integers(1, 9), dtype=dtypes,
+       ties=st.booleans(), seed=st.integers(0, 2**31 - 1))
+def test_max_pool_equals_numpy_bit_for_bit(n, out, kernel, strides, extra, channels, dtype, ties, seed):
+    (oh, ow), (kh, kw), (sh, sw) = out, kernel, strides
+    rng = np.random.default_rng(seed)
+    shape = (n, sh * (oh - 1) + kh + extra[0], sw * (ow - 1) + kw + extra[1], channels)  # some rows unread
+    xp = (rng.integers(0, 3, shape) if ties else rng.normal(size=shape)).astype(dtype)  # ties: first offset wins
+    best, argmax = numba_layers.max_pool_forward(xp, kernel, strides, out)
+    expected_best, expected_argmax = numpy_layers.max_pool_forward(xp, kernel, strides, out)
+    np.testing.assert_array_equal(best, expected_best)
+    np.testing.assert_array_equal(argmax, expected_argmax)
+    g = rng.normal(size=best.shape).astype(dtype)
+    np.testing.assert_array_equal(numba_layers.max_pool_backward(g, argmax, shape, kernel, strides),
+                                  numpy_layers.max_pool_backward(g, expected_argmax, shape, kernel, strides))

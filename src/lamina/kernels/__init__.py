@@ -39,6 +39,8 @@ The interface (arrays in place where said; scalars already of the arrays' dtype;
     sigmoid_cross_entropy_forward(z, y) -> per_element
     sigmoid_cross_entropy_backward(z, y, factor) -> dz
     col2im(dcols, padded_shape, strides, dilation) -> dxp      (the convolution's scatter-add)
+    max_pool_forward(xp, kernel, strides, out) -> (best, argmax)
+    max_pool_backward(g, argmax, padded_shape, kernel, strides) -> dxp
 
 ``numpy_optimizers.py`` and ``numpy_layers.py`` document each function. Callers use them as attributes of
 this module (``kernels.adam_update(...)``): after the choice, the attributes are the chosen implementation's
@@ -59,7 +61,8 @@ from .prelude import Prelude
 NAMES = ("sgd_update", "adagrad_update", "rmsprop_update", "adam_update", "nadam_update", "bias_act_forward",
          "bias_act_backward", "dropout_forward", "batch_norm_forward", "batch_norm_backward", "softmax_forward",
          "softmax_cross_entropy_forward", "softmax_cross_entropy_backward", "sigmoid_cross_entropy_forward",
-         "sigmoid_cross_entropy_backward", "col2im")
+         "sigmoid_cross_entropy_backward", "col2im", "max_pool_forward",
+         "max_pool_backward")
 _MODULES = {"numpy": ("numpy_optimizers", "numpy_layers"), "numba": ("numba_optimizers", "numba_layers")}
 CHOICE_SIZE = 16384  # elements (128 x 128): below this NumPy's passes cost microseconds, as a call does
 ENVIRONMENT = "LAMINA_KERNELS"

