@@ -26,7 +26,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from workloads import Workload, epoch_timer
+from workloads import Workload, epoch_timer, torch_train
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -142,20 +142,7 @@ def run_torch(workload: ConvWorkload, data: tuple, epochs: int, seed: int, fused
     x_train, y_train, x_test, y_test = (torch.from_numpy(np.ascontiguousarray(a))
                                         for a in images(data, workload, channels_first=True))
     model = torch_network(torch, workload)
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7, fused=fused or None)
-    loss_fn = torch.nn.CrossEntropyLoss()
-    times = []
-    n = len(x_train)
-    for _ in range(epochs):
-        start = time.perf_counter()
-        model.train()
-        order = torch.randperm(n)
-        for i in range(0, n, workload.batch_size):
-            index = order[i:i + workload.batch_size]
-            optimizer.zero_grad()
-            loss_fn(model(x_train[index]), y_train[index]).backward()
-            optimizer.step()
-        times.append(time.perf_counter() - start)
+    times = torch_train(torch, model, x_train, y_train, workload.batch_size, epochs, fused)
     model.eval()
     with torch.no_grad():
         batch = workload.batch_size

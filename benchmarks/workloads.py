@@ -213,6 +213,17 @@ def run_torch(workload: Workload, data, epochs: int, seed: int, fused: bool = Fa
 
     x_train, y_train, x_test, y_test = (torch.from_numpy(a) for a in data)
     model = _torch_mlp(torch, workload, x_train.shape[1])
+    times = torch_train(torch, model, x_train, y_train, workload.batch_size, epochs, fused)
+    model.eval()
+    with torch.no_grad():
+        accuracy = (model(x_test).argmax(dim=1) == y_test).float().mean().item()
+    return {"epoch_times": times, "accuracy": accuracy}
+
+
+def torch_train(torch: Any, model: Any, x_train: Any, y_train: Any, batch_size: int, epochs: int,
+                fused: bool) -> list[float]:
+    """PyTorch's usual loop (Adam with Keras's epsilon, cross-entropy, a new permutation every epoch); the wall
+    time of each epoch."""
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7, fused=fused or None)
     loss_fn = torch.nn.CrossEntropyLoss()
     times = []
@@ -221,17 +232,13 @@ def run_torch(workload: Workload, data, epochs: int, seed: int, fused: bool = Fa
         start = time.perf_counter()
         model.train()
         order = torch.randperm(n)
-        for i in range(0, n, workload.batch_size):
-            index = order[i:i + workload.batch_size]
+        for i in range(0, n, batch_size):
+            index = order[i:i + batch_size]
             optimizer.zero_grad()
-            loss = loss_fn(model(x_train[index]), y_train[index])
-            loss.backward()
+            loss_fn(model(x_train[index]), y_train[index]).backward()
             optimizer.step()
         times.append(time.perf_counter() - start)
-    model.eval()
-    with torch.no_grad():
-        accuracy = (model(x_test).argmax(dim=1) == y_test).float().mean().item()
-    return {"epoch_times": times, "accuracy": accuracy}
+    return times
 
 
 # ----- hand-written NumPy: the floor a NumPy-only library is compared against (see numpy_floor.py) -----------
