@@ -54,18 +54,6 @@ def run_guide(tmp_path_factory) -> Callable[[str], GuideRun]:
     return run
 
 
-def missing_layers(*names: str) -> list[str]:
-    """The names among ``names`` that ``lamina.keras.layers`` (or ``keras.utils``, for ``utils.<name>``) lacks."""
-    from lamina import keras
-
-    missing = []
-    for name in names:
-        module, attribute = (keras.utils, name[6:]) if name.startswith("utils.") else (keras.layers, name)
-        if not hasattr(module, attribute):
-            missing.append(name)
-    return missing
-
-
 KERAS_REFERENCE = Path(__file__).resolve().parent.parent / "data" / "guides" / "keras_reference.json"
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import missing_layers
 
 
 @pytest.fixture(scope="module")
@@ -81,11 +80,6 @@ def test_an_input_object_gives_a_summary_before_any_data_and_is_not_a_layer(guid
 
 
 # ----- the sections with convolutions --------------------------------------------------------------------------
-CONV_NEEDS = missing_layers("Conv2D", "MaxPooling2D", "GlobalMaxPooling2D")
-
-
-@pytest.mark.xfail(bool(CONV_NEEDS), strict=True,
-                   reason=f"Conv2D lands with the convolution issue (missing now: {', '.join(CONV_NEEDS)})")
 def test_conv_sections_summary_shapes_and_feature_extraction(run_guide):
     guide = run_guide("sequential_model_conv")
     section = guide["A common debugging workflow: add() + summary()"]

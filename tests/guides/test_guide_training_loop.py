@@ -12,7 +12,7 @@ import re
 import numpy as np
 import pytest
 
-from conftest import check_numbers_against_keras, missing_layers
+from conftest import check_numbers_against_keras
 
 
 @pytest.fixture(scope="module")
@@ -70,11 +70,6 @@ def test_losses_tracked_by_the_model_join_the_step(guide):
     np.testing.assert_allclose(float(loss_value), plain + penalty, rtol=1e-5)
 
 
-GAN_NEEDS = missing_layers("Conv2D", "Conv2DTranspose", "GlobalMaxPooling2D", "Reshape", "utils.array_to_img")
-
-
-@pytest.mark.xfail(bool(GAN_NEEDS), strict=True,
-                   reason=f"Conv2D lands with the convolution issue (missing now: {', '.join(GAN_NEEDS)})")
 def test_gan_training_loop(run_guide):
     guide = run_guide("training_loop_gan")
     section = guide["The training loop"]
