@@ -38,10 +38,6 @@ guide_data = functional_api.guide_data
 with open(os.path.join(GUIDES, "keras_results.json"), encoding="utf-8") as handle:
     KERAS_RESULTS = json.load(handle)
 
-OPS = "needs keras.ops (Lamina has no keras.ops namespace yet)"
-MULTI_OUTPUT = ("needs multi-output compile (loss lists / dicts, loss_weights, metrics per output) and fit on "
-                "dicts of named inputs and outputs")
-
 
 def missing(reason: str):
     return pytest.mark.xfail(strict=True, reason=reason)
