@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from .kernels.numpy_layers import sigmoid_array as _sigmoid_array  # the library's one stable sigma(z)
 from .ops import exp
 from .special import erf_array
 from .tensor import Tensor, as_tensor
@@ -45,13 +46,6 @@ def _floating(x: Any) -> Tensor:
     """``x`` as a floating tensor (integer input becomes float32, Keras's floatx)."""
     x = as_tensor(x)
     return x if x.dtype.kind == "f" else Tensor(x.data, dtype=np.float32)
-
-
-def _sigmoid_array(z: np.ndarray) -> np.ndarray:
-    # sigma(z) = 1 / (1 + e^-z): accurate in both tails; for very negative z, e^-z overflows to inf and
-    # sigma correctly becomes 0. (No np.where on the sign: a data-dependent select costs more than the math.)
-    with np.errstate(over="ignore"):
-        return 1 / (1 + np.exp(-z))
 
 
 def _softplus_array(z: np.ndarray) -> np.ndarray:
