@@ -41,7 +41,7 @@ def _wide_rows(rows: np.ndarray, others: tuple, bias: np.ndarray | None) -> tupl
     same arithmetic, so the results are the same bit for bit. ``others`` (arrays of rows' shape) are regrouped
     alike, the bias tiled k times. Returns (rows, others, bias) unchanged when the rows are wide already."""
     count, width = rows.shape
-    if width >= _WIDE or count < 2:
+    if width >= _NARROW or count < 2:  # a Dense layer's hundreds of units: rows as they are, nothing allocated
         return rows, others, bias
     k = next((k for k in range(min(count, _WIDE // width), 1, -1) if count % k == 0), 1)
     if k == 1:
@@ -51,7 +51,8 @@ def _wide_rows(rows: np.ndarray, others: tuple, bias: np.ndarray | None) -> tupl
             None if bias is None else np.tile(bias, k))
 
 
-_WIDE = 512  # elements per row from which a row's loop cost no longer matters
+_NARROW = 64  # rows shorter than this are regrouped
+_WIDE = 512   # ... into rows of up to this many elements, from which a row's loop cost no longer matters
 
 
 def _vector(array: np.ndarray | None, dtype: np.dtype, size: int) -> np.ndarray | None:
