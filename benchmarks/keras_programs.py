@@ -39,10 +39,10 @@ import guide_runner  # noqa: E402
 STAND_INS = {"sequential_model_dense"}  # the Sequential guide's transfer-learning sketches with Dense for Conv2D
 
 
-def child(name: str, framework: str) -> None:
+def child(name: str, framework: str, seed: int = 0) -> None:
     """Run one program in this process (in a temporary folder) and print its result as JSON."""
     os.chdir(tempfile.mkdtemp(prefix=f"guide-{name}-"))
-    guide_runner.seed_everything(framework)
+    guide_runner.seed_everything(framework, seed)
     with guide_runner.guide_data(framework):
         sections = guide_runner.run_program(name, framework)
     result = {
@@ -55,13 +55,13 @@ def child(name: str, framework: str) -> None:
     print("RESULT " + json.dumps(result))
 
 
-def run_child(python: str, name: str, framework: str, timeout: float) -> dict:
+def run_child(python: str, name: str, framework: str, timeout: float, seed: int = 0) -> dict:
     env = dict(os.environ)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     env["KERAS_BACKEND"] = "tensorflow"
     if framework == "lamina":
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), env.get("PYTHONPATH")]))
-    command = [python, str(Path(__file__).resolve()), "--child", name, "--framework", framework]
+    command = [python, str(Path(__file__).resolve()), "--child", name, "--framework", framework, "--seed", str(seed)]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
@@ -89,6 +89,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--keras-python", help="a Python with tensorflow and keras 3, to run the same programs")
     parser.add_argument("--programs", help="comma-separated program names (default: all)")
+    parser.add_argument("--seed", type=int, default=0, help="the seed both libraries start from (the spread "
+                        "between single runs: repeat with other seeds)")
     parser.add_argument("--timeout", type=float, default=900, help="seconds per program run")
     parser.add_argument("--json", help="write every result to this file")
     parser.add_argument("--write-reference", help="write real Keras's probe values to this JSON file")
@@ -96,7 +98,7 @@ def main() -> None:
     parser.add_argument("--framework", default="lamina", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.framework)
+        child(args.child, args.framework, args.seed)
         return
 
     names = args.programs.split(",") if args.programs else sorted(p.stem for p in guide_runner.PROGRAMS.glob("*.py"))
@@ -108,9 +110,9 @@ def main() -> None:
         kinds = [kind for _, kind, _ in guide_runner.changes(source)]
         by_kind = "/".join(str(kinds.count(kind)) for kind in guide_runner.KINDS)
         entry = {"changes": {kind: kinds.count(kind) for kind in guide_runner.KINDS},
-                 "lamina": run_child(sys.executable, name, "lamina", args.timeout)}
+                 "lamina": run_child(sys.executable, name, "lamina", args.timeout, args.seed)}
         if args.keras_python:
-            entry["keras"] = run_child(args.keras_python, name, "keras", args.timeout)
+            entry["keras"] = run_child(args.keras_python, name, "keras", args.timeout, args.seed)
         entry["status"] = status(entry["lamina"], kinds.count("lamina"))
         if name not in STAND_INS:
             counts["unchanged"] += entry["status"] == "runs unchanged"
